@@ -1,0 +1,12 @@
+//! Sift's nouns and the pure rules over them.
+//!
+//! Nothing here does IO, knows SQL or HTTP, or depends on another Sift crate: the engines
+//! (`sift-formats`, and later dedup, rank, report) and the service layer all speak these types.
+
+pub mod biblio;
+pub mod ids;
+pub mod review;
+
+pub use biblio::{Author, Reference, WorkType};
+pub use ids::{ImportFileId, RecordId, ReviewId, SearchId, StreamId};
+pub use review::{ParseEnumError, Review, ReviewType, Search, SearchKind, Stream, check_iso_date};

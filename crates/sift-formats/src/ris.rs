@@ -1,0 +1,506 @@
+//! RIS in every flavour databases and reference managers write.
+//!
+//! A record runs from its first tag line to `ER  -`. Flavours differ in small ways that all
+//! land here: Ovid numbers records (`1.` lines) and writes `Y1  - 2020//`; EndNote continues
+//! keyword lists on untagged lines; Embase and Ovid put the abstract in `N2`; some tools write
+//! no `TY` at all; PubMed ids hide in `AN` (only when the database is PubMed/MEDLINE) or in a
+//! `[PMID]`-marked note. A new `TY` inside an open record closes it with a warning, so a
+//! missing `ER` loses nothing.
+
+use std::io::Read;
+
+use sift_domain::biblio::normalize;
+use sift_domain::{Reference, WorkType};
+
+use crate::ParsedRecord;
+use crate::decode::Utf8Input;
+use crate::diagnostics::{Diagnostics, Severity};
+use crate::tagged::{self, TagSyntax, TaggedLines, first, push_keywords, record_shell};
+
+pub(crate) struct RisReader<R> {
+    lines: TaggedLines<R>,
+    /// Whether the open record has seen a tag line yet.
+    open_has_tags: bool,
+}
+
+impl<R: Read> RisReader<R> {
+    pub(crate) fn new(input: Utf8Input<R>) -> Self {
+        RisReader { lines: TaggedLines::new(input), open_has_tags: false }
+    }
+}
+
+impl<R: Read> crate::RecordSource for RisReader<R> {
+    fn next_record(&mut self, diagnostics: &mut Diagnostics) -> Option<ParsedRecord> {
+        loop {
+            let Some(line) = self.lines.next_line(diagnostics) else {
+                // End of input: an open record without `ER` is still a record.
+                if self.lines.is_open() {
+                    diagnostics.warn(
+                        Some(self.lines.record_start),
+                        Some("ER"),
+                        "the last record has no ER line (the file may be truncated); read it as it stands",
+                    );
+                    self.open_has_tags = false;
+                    let record = self.lines.close::<Ris>(None, diagnostics);
+                    return keep_or_skip(record, diagnostics);
+                }
+                return None;
+            };
+            let bytes = self.lines.lines.bytes(line);
+            let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            let tag = tag_of(bytes);
+            match tag {
+                Some(b"ER") => {
+                    if self.lines.is_open() {
+                        self.open_has_tags = false;
+                        if let Some(record) = self.close(line.end, diagnostics) {
+                            return Some(record);
+                        }
+                    } else {
+                        diagnostics.repeat(
+                            Severity::Warning,
+                            Some(line.number),
+                            Some("ER"),
+                            "ER line outside any record; ignored",
+                        );
+                    }
+                }
+                Some(tag) => {
+                    if tag == b"TY" && self.lines.is_open() && self.open_has_tags {
+                        diagnostics.repeat(
+                            Severity::Warning,
+                            Some(line.number),
+                            Some("TY"),
+                            "TY line inside an open record (the record before has no ER line); closed that record here",
+                        );
+                        let closed = self.close(line.start, diagnostics);
+                        self.lines.open_at(line);
+                        self.open_has_tags = true;
+                        if closed.is_some() {
+                            return closed;
+                        }
+                        continue;
+                    }
+                    if !self.lines.is_open() {
+                        self.lines.open_at(line);
+                    }
+                    self.open_has_tags = true;
+                }
+                None => {
+                    if !self.lines.is_open() {
+                        let text = String::from_utf8_lossy(bytes);
+                        let text = text.trim();
+                        if !text.is_empty() && !is_ovid_number(text) {
+                            diagnostics.repeat(
+                                Severity::Note,
+                                Some(line.number),
+                                None,
+                                "untagged text between records skipped",
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<R: Read> RisReader<R> {
+    /// Closes the open record before `end`; `None` when it turned out to hold no reference.
+    fn close(&mut self, end: usize, diagnostics: &mut Diagnostics) -> Option<ParsedRecord> {
+        let record = self.lines.close::<Ris>(Some(end), diagnostics);
+        keep_or_skip(record, diagnostics)
+    }
+}
+
+/// Records without `TY` that carry no reference at all are the stray lines some exporters
+/// write between records (Ovid's `NL` after `ER`); they are skipped, not imported.
+fn keep_or_skip(record: ParsedRecord, diagnostics: &mut Diagnostics) -> Option<ParsedRecord> {
+    let has_ty =
+        record.raw.lines().any(|l| tag_of(l.trim_start_matches('\u{feff}').as_bytes()) == Some(b"TY"));
+    if !has_ty && record.reference.is_empty() && record.reference.abstract_text.is_none() {
+        diagnostics.repeat(
+            Severity::Note,
+            Some(record.line),
+            None,
+            "tag lines between records with no title, author or id (no TY line); skipped",
+        );
+        return None;
+    }
+    if !has_ty {
+        diagnostics.repeat(
+            Severity::Note,
+            Some(record.line),
+            Some("TY"),
+            "record has no TY line; its type was inferred from its fields",
+        );
+    }
+    if record.reference.is_empty() {
+        diagnostics.repeat(
+            Severity::Warning,
+            Some(record.line),
+            None,
+            "record has no title, author, DOI or PMID; imported as it stands",
+        );
+    }
+    Some(record)
+}
+
+/// The two-letter tag of a RIS tag line (`TY  - JOUR`, `ER  -`, a bare `ER`), if it is one.
+pub(crate) fn tag_of(line: &[u8]) -> Option<&[u8; 2]> {
+    if line.len() < 2
+        || !line[0].is_ascii_uppercase()
+        || !(line[1].is_ascii_uppercase() || line[1].is_ascii_digit())
+    {
+        return None;
+    }
+    let tag: &[u8; 2] = line[..2].try_into().ok()?;
+    let rest = &line[2..];
+    if rest.iter().all(|b| *b == b' ' || *b == b'\t') {
+        // A bare `ER` ends a record; other bare two-letter words are text.
+        return (tag == b"ER").then_some(tag);
+    }
+    let spaces = rest.iter().take_while(|b| **b == b' ').count();
+    if !(1..=3).contains(&spaces) || rest.get(spaces) != Some(&b'-') {
+        return None;
+    }
+    match rest.get(spaces + 1) {
+        None | Some(b' ') | Some(b'\t') | Some(b'\r') => Some(tag),
+        _ => None,
+    }
+}
+
+fn is_ovid_number(text: &str) -> bool {
+    text.strip_suffix('.').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+struct Ris;
+
+/// Tags whose untagged continuation lines are further items (EndNote writes keyword lists
+/// one per line under a single `KW`).
+const LIST_TAGS: &[&str] = &["KW", "AU", "A1", "A2", "A3", "A4", "ED", "AD", "UR", "L1", "L2", "L3", "L4"];
+
+/// Every tag of the RIS specification plus common vendor ones; others get a note.
+const KNOWN_TAGS: &[&str] = &[
+    "TY", "A1", "A2", "A3", "A4", "AB", "AD", "AN", "AU", "AV", "BT", "C1", "C2", "C3", "C4", "C5", "C6",
+    "C7", "C8", "CA", "CN", "CP", "CT", "CY", "DA", "DB", "DO", "DP", "ED", "EP", "ET", "ID", "IS", "J1",
+    "J2", "JA", "JF", "JO", "KW", "L1", "L2", "L3", "L4", "LA", "LB", "LK", "M1", "M2", "M3", "N1", "N2",
+    "NV", "OP", "PB", "PP", "PY", "RI", "RN", "RP", "SE", "SN", "SP", "ST", "T1", "T2", "T3", "TA", "TI",
+    "TT", "U1", "U2", "U3", "U4", "U5", "UR", "VL", "VO", "Y1", "Y2", "ER", "AI", "NL", "UI", "PT", "H1",
+    "H2", "DT", "PM", "OL", "XX",
+];
+
+impl TagSyntax for Ris {
+    fn split_tag(line: &str) -> Option<(&str, &str)> {
+        tag_of(line.as_bytes())?;
+        let tag = &line[..2];
+        let value = line[2..].trim_start_matches(' ');
+        let value = value.strip_prefix('-').unwrap_or(value);
+        Some((tag, value))
+    }
+
+    fn is_list_tag(tag: &str) -> bool {
+        LIST_TAGS.contains(&tag)
+    }
+
+    fn build(raw: &str, first_line: u32, diagnostics: &mut Diagnostics) -> ParsedRecord {
+        let (fields, _) = tagged::split_fields::<Ris>(raw, first_line);
+        let mut record = record_shell(raw, first_line);
+        let mut s = Slots::default();
+        for field in &fields {
+            let v: &str = &field.value;
+            match field.tag {
+                "TY" => s.ty = Some(v.trim()),
+                "TI" => first(&mut s.ti, v),
+                "T1" => first(&mut s.t1, v),
+                "CT" => first(&mut s.ct, v),
+                "BT" => first(&mut s.bt, v),
+                "ST" => first(&mut s.st, v),
+                "AB" => first(&mut s.ab, v),
+                "N2" => first(&mut s.n2, v),
+                "AU" | "A1" => s.authors.extend(normalize::author(v)),
+                "PY" => {
+                    s.py.get_or_insert(v);
+                }
+                "Y1" => {
+                    s.y1.get_or_insert(v);
+                }
+                "DA" => {
+                    s.da.get_or_insert(v);
+                }
+                "JF" => first(&mut s.jf, v),
+                "JO" => first(&mut s.jo, v),
+                "T2" => first(&mut s.t2, v),
+                "JA" => first(&mut s.ja, v),
+                "J2" => first(&mut s.j2, v),
+                "J1" => first(&mut s.j1, v),
+                "VL" | "VO" => first(&mut record.reference.volume, v),
+                "IS" | "CP" => first(&mut s.issue, v),
+                "SP" => {
+                    s.sp.get_or_insert(v);
+                }
+                "EP" => {
+                    s.ep.get_or_insert(v);
+                }
+                "DO" => {
+                    if s.doi.is_none() {
+                        s.doi = normalize::doi(v);
+                        if s.doi.is_none() && !v.is_empty() {
+                            diagnostics.repeat(
+                                Severity::Warning,
+                                Some(field.line),
+                                Some("DO"),
+                                "value is not a DOI; left out of the DOI field (kept in the raw text)",
+                            );
+                        }
+                    }
+                }
+                "UR" | "L1" | "L2" | "L3" | "L4" | "LK" => {
+                    if field.tag == "UR" && record.reference.url.is_none() {
+                        record.reference.url = normalize::text(v);
+                    }
+                    if s.url_doi.is_none() && (v.contains("doi.org/") || v.starts_with("doi:")) {
+                        s.url_doi = normalize::doi(v);
+                    }
+                }
+                "AN" => s.an = Some(v),
+                "UI" => s.ui = Some(v),
+                "DB" | "DP" => {
+                    let lower = v.to_ascii_lowercase();
+                    if lower.contains("pubmed") || lower.contains("medline") || lower == "nlm" {
+                        s.from_pubmed = true;
+                    }
+                }
+                "C2" => {
+                    if v.trim_start().to_ascii_uppercase().starts_with("PMC") {
+                        first(&mut record.reference.pmcid, v);
+                        record.reference.pmcid = record.reference.pmcid.as_deref().and_then(normalize::pmcid);
+                    } else {
+                        s.marked_pmid(v);
+                    }
+                }
+                "LA" => {
+                    if record.reference.language.is_none() {
+                        record.reference.language = normalize::language(v);
+                    }
+                }
+                "KW" => push_keywords(&mut record.reference.keywords, v),
+                "M3" => {
+                    if normalize::doi(v).is_none()
+                        && let Some(t) = normalize::text(v)
+                    {
+                        record.reference.publication_types.push(t);
+                    }
+                }
+                "SN" => s.sn.push(v),
+                "PB" => first(&mut record.reference.publisher, v),
+                "ID" => {
+                    if record.source_id.is_none() {
+                        record.source_id = normalize::text(v);
+                    }
+                }
+                "N1" => {
+                    s.marked_pmid(v);
+                    if let Some(note) = normalize::text(v) {
+                        record.extra.push(("notes".into(), note));
+                    }
+                }
+                "M1" | "M2" | "U1" | "U2" | "U3" | "U4" | "U5" | "C1" | "C3" | "C4" | "C5" | "C6" | "C7"
+                | "C8" | "PM" => {
+                    if field.tag == "PM" {
+                        s.pmid = s.pmid.take().or_else(|| normalize::pmid(v));
+                    } else {
+                        s.marked_pmid(v);
+                    }
+                }
+                tag => {
+                    if !KNOWN_TAGS.contains(&tag) {
+                        diagnostics.repeat(
+                            Severity::Note,
+                            Some(field.line),
+                            Some(tag),
+                            "tag is not part of RIS; kept in the raw text, not mapped to a field",
+                        );
+                    }
+                }
+            }
+        }
+        s.finish(&mut record.reference);
+        record
+    }
+}
+
+/// First occurrences of the tags that compete for one field, resolved in [`Slots::finish`].
+#[derive(Default)]
+struct Slots<'a> {
+    ty: Option<&'a str>,
+    ti: Option<String>,
+    t1: Option<String>,
+    ct: Option<String>,
+    bt: Option<String>,
+    st: Option<String>,
+    ab: Option<String>,
+    n2: Option<String>,
+    authors: Vec<sift_domain::Author>,
+    py: Option<&'a str>,
+    y1: Option<&'a str>,
+    da: Option<&'a str>,
+    jf: Option<String>,
+    jo: Option<String>,
+    t2: Option<String>,
+    ja: Option<String>,
+    j2: Option<String>,
+    j1: Option<String>,
+    issue: Option<String>,
+    sp: Option<&'a str>,
+    ep: Option<&'a str>,
+    doi: Option<String>,
+    url_doi: Option<String>,
+    an: Option<&'a str>,
+    ui: Option<&'a str>,
+    from_pubmed: bool,
+    pmid: Option<String>,
+    sn: Vec<&'a str>,
+}
+
+impl<'a> Slots<'a> {
+    /// Takes a PMID from a value that says it is one (`38984506 [PMID]`, `PMID: 38984506`).
+    fn marked_pmid(&mut self, v: &str) {
+        if self.pmid.is_some() {
+            return;
+        }
+        let lower = v.to_ascii_lowercase();
+        if let Some(pos) = lower.find("[pmid]") {
+            self.pmid = normalize::pmid(&v[..pos]);
+        } else if let Some(pos) = lower.find("pmid:") {
+            self.pmid = normalize::pmid(&v[pos + 5..]);
+        }
+    }
+
+    fn finish(self, r: &mut Reference) {
+        let ty = self.ty.map(WorkType::from_ris_code);
+        let is_book = matches!(ty, Some(WorkType::Book));
+        r.title = self
+            .ti
+            .or(self.t1)
+            .or(self.ct)
+            .or_else(|| if is_book { self.bt.clone() } else { None })
+            .or(self.st);
+        r.abstract_text = self.ab.or(self.n2);
+        r.authors = self.authors;
+        r.year = [self.py, self.y1, self.da].into_iter().flatten().find_map(normalize::year);
+        let container = if is_book { None } else { self.t2.clone().or(self.bt) };
+        r.journal =
+            self.jf.or(self.jo).or(container).or(self.ja.clone()).or(self.j2.clone()).or(self.j1.clone());
+        r.journal_abbrev = self.ja.or(self.j2).or(self.j1).filter(|a| Some(a) != r.journal.as_ref());
+        r.issue = self.issue;
+        r.pages = match (self.sp, self.ep) {
+            // Ovid writes "No" / "Specified" when it has no pages.
+            (Some(sp), Some(ep)) if sp.trim() == "No" && ep.trim() == "Specified" => None,
+            (sp, ep) => normalize::page_range(sp, ep),
+        };
+        r.doi = self.doi.or(self.url_doi);
+        let accession_pmid =
+            if self.from_pubmed { self.an.or(self.ui).and_then(normalize::pmid) } else { None };
+        r.pmid = self.pmid.or(accession_pmid);
+        for sn in self.sn {
+            classify_standard_number(r, sn);
+        }
+        r.work_type = match ty {
+            Some(t) => t,
+            None if r.journal.is_some() => WorkType::JournalArticle,
+            None => WorkType::Other,
+        };
+    }
+}
+
+/// `SN` holds an ISSN or an ISBN, sometimes both, sometimes twice (`1895-5770 1895-5770`).
+pub(crate) fn classify_standard_number(r: &mut Reference, sn: &str) {
+    for part in sn.split([',', ';', ' ']).filter(|p| !p.is_empty()) {
+        let digits: String = part.chars().filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x').collect();
+        if digits.len() == 8 && r.issn.is_none() {
+            r.issn = normalize::issn(&digits);
+        } else if (digits.len() == 10 || digits.len() == 13) && r.isbn.is_none() {
+            r.isbn = Some(digits.to_ascii_uppercase());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Format, ReadOptions, read_bytes};
+
+    fn read(text: &str) -> crate::Parsed {
+        let options = ReadOptions { file_name: "test.ris".into(), format: Some(Format::Ris), encoding: None };
+        read_bytes(text.as_bytes(), &options).unwrap()
+    }
+
+    #[test]
+    fn tag_lines_are_recognised() {
+        assert_eq!(tag_of(b"TY  - JOUR"), Some(b"TY"));
+        assert_eq!(tag_of(b"ER  -"), Some(b"ER"));
+        assert_eq!(tag_of(b"ER  - "), Some(b"ER"));
+        assert_eq!(tag_of(b"ER"), Some(b"ER"));
+        assert_eq!(tag_of(b"TY - JOUR"), Some(b"TY"));
+        assert_eq!(tag_of(b"T1  - Title"), Some(b"T1"));
+        assert_eq!(tag_of(b"OR"), None);
+        assert_eq!(tag_of(b"Some text - more"), None);
+        assert_eq!(tag_of(b"AB  -x"), None);
+    }
+
+    #[test]
+    fn ovid_numbers_and_dates() {
+        let parsed = read(
+            "1.\nTY  - JOUR\nT1  - Detection of trees.\nA1  - Holmstrom, E.\nY1  - 2020//\nSP  - 1297\nEP  - 306\nER  -\nNL  - Clin Psychol\n\nLink to the Ovid Full Text\n\n2.\nTY  - JOUR\nT1  - Second\nER  -\n",
+        );
+        assert_eq!(parsed.records.len(), 2);
+        let r = &parsed.records[0];
+        assert_eq!(r.line, 2);
+        assert_eq!(r.reference.title.as_deref(), Some("Detection of trees."));
+        assert_eq!(r.reference.year, Some(2020));
+        assert_eq!(r.reference.pages.as_deref(), Some("1297-1306"));
+        assert_eq!(
+            r.raw,
+            "TY  - JOUR\nT1  - Detection of trees.\nA1  - Holmstrom, E.\nY1  - 2020//\nSP  - 1297\nEP  - 306\nER  -"
+        );
+        assert_eq!(parsed.records[1].line, 14);
+    }
+
+    #[test]
+    fn records_without_ty_or_er() {
+        let parsed = read("TI  - One\nER  - \nTI  - Two\nER  - \n");
+        assert_eq!(parsed.records.len(), 2);
+        let parsed = read("TY  - JOUR\nTI  - One\nTY  - JOUR\nTI  - Two\n");
+        assert_eq!(parsed.records.len(), 2);
+        assert_eq!(parsed.records[1].reference.title.as_deref(), Some("Two"));
+        assert!(parsed.summary.diagnostics.iter().any(|d| d.message.contains("no ER line")));
+    }
+
+    #[test]
+    fn endnote_keyword_continuations_and_pubmed_accession() {
+        let parsed = read(
+            "TY  - JOUR\nAN  - 21553931\nDP  - NLM\nKW  - Animals\nAnti-Inflammatory Agents/pharmacology\nHumans\nAB  - First line\n  second line\nER  - \n",
+        );
+        let r = &parsed.records[0].reference;
+        assert_eq!(r.pmid.as_deref(), Some("21553931"));
+        assert_eq!(r.keywords, vec!["Animals", "Anti-Inflammatory Agents/pharmacology", "Humans"]);
+        assert_eq!(r.abstract_text.as_deref(), Some("First line second line"));
+    }
+
+    #[test]
+    fn accession_numbers_of_other_databases_are_not_pmids() {
+        let parsed = read("TY  - JOUR\nAN  - 99065906\nDB  - 8gh\nTI  - X\nER  - \n");
+        assert_eq!(parsed.records[0].reference.pmid, None);
+        let parsed = read("TY  - JOUR\nU1  - 39012781 [PMID]\nTI  - X\nER  - \n");
+        assert_eq!(parsed.records[0].reference.pmid.as_deref(), Some("39012781"));
+    }
+
+    #[test]
+    fn unknown_tags_and_bad_dois_are_reported() {
+        let parsed = read("TY  - JOUR\nTI  - X\nZZ  - what\nDO  - not a doi\nER  - \n");
+        let messages: Vec<String> = parsed.summary.diagnostics.iter().map(ToString::to_string).collect();
+        assert!(messages.iter().any(|m| m.contains("[ZZ]") && m.contains("line 3")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("[DO]") && m.contains("line 4")), "{messages:?}");
+    }
+}

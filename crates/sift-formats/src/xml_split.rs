@@ -1,0 +1,1 @@
+//! Splits XML exports into one slice per record element (placeholder).
