@@ -1,1 +1,109 @@
-fn main() {}
+//! The `sift` command: every step of a review, scriptable.
+//!
+//! This file parses arguments and dispatches; each subcommand lives in its own module under
+//! `cmd/`. Exit codes: 0 success, 1 a failure of the system (file system, database), 2 a
+//! problem with what the user gave (bad option, unreadable export, unknown id).
+
+mod cmd;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use sift_service::{Actor, Locator, ServiceError};
+
+#[derive(Parser, Debug)]
+#[command(name = "sift", version, about = "Systematic and scoping reviews, from search to flow diagram.")]
+pub struct Cli {
+    /// Use a database server instead of a review file: `postgres://user@host/db`. REVIEW then
+    /// names the review inside it.
+    #[arg(long, global = true, env = "SIFT_DATABASE", value_name = "URL")]
+    database: Option<String>,
+
+    /// Who is acting, for the audit log.
+    #[arg(long = "as", global = true, env = "SIFT_USER", value_name = "NAME")]
+    actor: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a review.
+    Init(cmd::init::Args),
+    /// List the reviews in a database (`--database URL`) or a review file.
+    Reviews(cmd::init::ReviewsArgs),
+    /// Add or list screening streams.
+    #[command(subcommand)]
+    Stream(cmd::stream::Command),
+    /// Record database searches and import their exports; list them.
+    #[command(subcommand)]
+    Search(cmd::search::Command),
+    /// List or show imported records.
+    #[command(subcommand)]
+    Records(cmd::records::Command),
+    /// Export records as RIS, CSV, BibTeX or JSON Lines.
+    Export(cmd::export::Args),
+    /// Convert bibliographic files between formats, without a review.
+    Convert(cmd::convert::Args),
+    /// Show the review's audit log.
+    Log(cmd::init::LogArgs),
+    /// A short tour: creates a review and imports real database exports.
+    Tour(cmd::tour::Args),
+}
+
+/// What every command gets besides its own arguments.
+pub struct Context {
+    pub database: Option<String>,
+    pub actor: Actor,
+}
+
+impl Context {
+    pub fn locator(&self, review: &str) -> Result<Locator, ServiceError> {
+        Locator::new(Some(review), self.database.as_deref())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let actor = cli
+        .actor
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|name| !name.trim().is_empty())
+        .unwrap_or_else(|| "owner".to_string());
+    let context = Context { database: cli.database.clone(), actor: Actor::new(actor) };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("sift: cannot start: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(run(cli.command, &context));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole chain of causes on one line.
+            eprintln!("sift: error: {error:#}");
+            let user_error = error.downcast_ref::<ServiceError>().is_some_and(ServiceError::is_user_error)
+                || error.downcast_ref::<cmd::UsageError>().is_some();
+            ExitCode::from(if user_error { 2 } else { 1 })
+        }
+    }
+}
+
+async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
+    match command {
+        Command::Init(args) => cmd::init::run(args, context).await,
+        Command::Reviews(args) => cmd::init::reviews(args, context).await,
+        Command::Stream(command) => cmd::stream::run(command, context).await,
+        Command::Search(command) => cmd::search::run(command, context).await,
+        Command::Records(command) => cmd::records::run(command, context).await,
+        Command::Export(args) => cmd::export::run(args, context).await,
+        Command::Convert(args) => cmd::convert::run(args),
+        Command::Log(args) => cmd::init::log(args, context).await,
+        Command::Tour(args) => cmd::tour::run(args, context).await,
+    }
+}

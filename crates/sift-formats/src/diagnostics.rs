@@ -73,6 +73,25 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic as a compiler would print it: `file:line: severity: [TAG] message`.
+    pub fn located(&self, file: &str) -> String {
+        let mut out = String::from(file);
+        if let Some(line) = self.line {
+            out.push_str(&format!(":{line}"));
+        }
+        out.push_str(&format!(": {}: ", self.severity.as_str()));
+        if let Some(tag) = &self.tag {
+            out.push_str(&format!("[{tag}] "));
+        }
+        out.push_str(&self.message);
+        if self.count > 1 {
+            out.push_str(&format!(" ({} times)", self.count));
+        }
+        out
+    }
+}
+
 /// Collects diagnostics during one read.
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
@@ -92,7 +111,7 @@ impl Diagnostics {
     }
 
     /// A problem that ends the read and fails the import.
-    pub(crate) fn fatal(&mut self) -> Option<&Diagnostic> {
+    pub(crate) fn fatal(&self) -> Option<&Diagnostic> {
         self.fatal.map(|i| &self.items[i])
     }
 

@@ -19,13 +19,14 @@ use crate::tagged::{self, TagSyntax, TaggedLines, first, push_keywords, record_s
 
 pub(crate) struct RisReader<R> {
     lines: TaggedLines<R>,
-    /// Whether the open record has seen a tag line yet.
-    open_has_tags: bool,
+    /// Whether the open record started with `TY`: only then is a missing `ER` worth a
+    /// warning (tag lines after `ER`, like Ovid's `NL`, open a record without one).
+    open_has_ty: bool,
 }
 
 impl<R: Read> RisReader<R> {
     pub(crate) fn new(input: Utf8Input<R>) -> Self {
-        RisReader { lines: TaggedLines::new(input), open_has_tags: false }
+        RisReader { lines: TaggedLines::new(input), open_has_ty: false }
     }
 }
 
@@ -34,25 +35,30 @@ impl<R: Read> crate::RecordSource for RisReader<R> {
         loop {
             let Some(line) = self.lines.next_line(diagnostics) else {
                 // End of input: an open record without `ER` is still a record.
-                if self.lines.is_open() {
+                if !self.lines.is_open() {
+                    return None;
+                }
+                if self.open_has_ty {
                     diagnostics.warn(
                         Some(self.lines.record_start),
                         Some("ER"),
                         "the last record has no ER line (the file may be truncated); read it as it stands",
                     );
-                    self.open_has_tags = false;
-                    let record = self.lines.close::<Ris>(None, diagnostics);
-                    return keep_or_skip(record, diagnostics);
                 }
-                return None;
+                self.open_has_ty = false;
+                let record = self.lines.close::<Ris>(None, diagnostics);
+                if let Some(record) = keep_or_skip(record, diagnostics) {
+                    return Some(record);
+                }
+                continue;
             };
             let bytes = self.lines.lines.bytes(line);
             let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-            let tag = tag_of(bytes);
+            let tag: Option<[u8; 2]> = tag_of(bytes).copied();
             match tag {
-                Some(b"ER") => {
+                Some(tag) if &tag == b"ER" => {
                     if self.lines.is_open() {
-                        self.open_has_tags = false;
+                        self.open_has_ty = false;
                         if let Some(record) = self.close(line.end, diagnostics) {
                             return Some(record);
                         }
@@ -66,16 +72,18 @@ impl<R: Read> crate::RecordSource for RisReader<R> {
                     }
                 }
                 Some(tag) => {
-                    if tag == b"TY" && self.lines.is_open() && self.open_has_tags {
-                        diagnostics.repeat(
-                            Severity::Warning,
-                            Some(line.number),
-                            Some("TY"),
-                            "TY line inside an open record (the record before has no ER line); closed that record here",
-                        );
+                    if &tag == b"TY" && self.lines.is_open() {
+                        if self.open_has_ty {
+                            diagnostics.repeat(
+                                Severity::Warning,
+                                Some(line.number),
+                                Some("TY"),
+                                "TY line inside an open record (the record before has no ER line); closed that record here",
+                            );
+                        }
                         let closed = self.close(line.start, diagnostics);
                         self.lines.open_at(line);
-                        self.open_has_tags = true;
+                        self.open_has_ty = true;
                         if closed.is_some() {
                             return closed;
                         }
@@ -83,8 +91,8 @@ impl<R: Read> crate::RecordSource for RisReader<R> {
                     }
                     if !self.lines.is_open() {
                         self.lines.open_at(line);
+                        self.open_has_ty = &tag == b"TY";
                     }
-                    self.open_has_tags = true;
                 }
                 None => {
                     if !self.lines.is_open() {
@@ -180,14 +188,19 @@ struct Ris;
 /// one per line under a single `KW`).
 const LIST_TAGS: &[&str] = &["KW", "AU", "A1", "A2", "A3", "A4", "ED", "AD", "UR", "L1", "L2", "L3", "L4"];
 
-/// Every tag of the RIS specification plus common vendor ones; others get a note.
+/// Every tag of the RIS specification, plus the vendor tags real exports carry (Web of
+/// Science's RIS writes `J9`, `JI`, `PU`, `WE`; Ovid writes `NL`, `AI`, `UI`; MEDLINE-derived
+/// files carry `MH`, `JT`, `VI`). Other tags get a note.
 const KNOWN_TAGS: &[&str] = &[
     "TY", "A1", "A2", "A3", "A4", "AB", "AD", "AN", "AU", "AV", "BT", "C1", "C2", "C3", "C4", "C5", "C6",
     "C7", "C8", "CA", "CN", "CP", "CT", "CY", "DA", "DB", "DO", "DP", "ED", "EP", "ET", "ID", "IS", "J1",
     "J2", "JA", "JF", "JO", "KW", "L1", "L2", "L3", "L4", "LA", "LB", "LK", "M1", "M2", "M3", "N1", "N2",
     "NV", "OP", "PB", "PP", "PY", "RI", "RN", "RP", "SE", "SN", "SP", "ST", "T1", "T2", "T3", "TA", "TI",
-    "TT", "U1", "U2", "U3", "U4", "U5", "UR", "VL", "VO", "Y1", "Y2", "ER", "AI", "NL", "UI", "PT", "H1",
-    "H2", "DT", "PM", "OL", "XX",
+    "TT", "U1", "U2", "U3", "U4", "U5", "UR", "VL", "VO", "Y1", "Y2", "ER", // the specification
+    "WE", "PI", "PA", "J9", "JI", "PU", "FX", "FU", "BN", "SO", "TS", "DI", "UT", "EI",
+    "PM", // Web of Science
+    "AI", "NL", "UI", "XX", "M4", "OT", "MH", "JT", "VI", "IP", "PG", "PL", "PT", "LR", "SB", "JP", "MA",
+    "DC", "CI", "UK", // Ovid, MEDLINE-derived and reference-manager extras
 ];
 
 impl TagSyntax for Ris {
@@ -228,7 +241,17 @@ impl TagSyntax for Ris {
                 "DA" => {
                     s.da.get_or_insert(v);
                 }
-                "JF" => first(&mut s.jf, v),
+                "JF" | "JT" => first(&mut s.jf, v),
+                "SO" => first(&mut s.so, v),
+                "J9" | "JI" => first(&mut s.ja, v),
+                "PU" => first(&mut record.reference.publisher, v),
+                "BN" => s.sn.push(v),
+                "MH" | "OT" => push_keywords(&mut record.reference.keywords, v),
+                "VI" => first(&mut record.reference.volume, v),
+                "IP" => first(&mut s.issue, v),
+                "PG" => {
+                    s.sp.get_or_insert(v);
+                }
                 "JO" => first(&mut s.jo, v),
                 "T2" => first(&mut s.t2, v),
                 "JA" => first(&mut s.ja, v),
@@ -242,14 +265,14 @@ impl TagSyntax for Ris {
                 "EP" => {
                     s.ep.get_or_insert(v);
                 }
-                "DO" => {
+                "DO" | "DI" => {
                     if s.doi.is_none() {
                         s.doi = normalize::doi(v);
                         if s.doi.is_none() && !v.is_empty() {
                             diagnostics.repeat(
                                 Severity::Warning,
                                 Some(field.line),
-                                Some("DO"),
+                                Some(field.tag),
                                 "value is not a DOI; left out of the DOI field (kept in the raw text)",
                             );
                         }
@@ -347,6 +370,7 @@ struct Slots<'a> {
     da: Option<&'a str>,
     jf: Option<String>,
     jo: Option<String>,
+    so: Option<String>,
     t2: Option<String>,
     ja: Option<String>,
     j2: Option<String>,

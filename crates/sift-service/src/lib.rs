@@ -1,1 +1,90 @@
-//! placeholder
+//! Sift's use cases, shared by the CLI and the web app.
+//!
+//! A [`Service`] holds one open store and one review in it. Each method is one use case:
+//! it checks its input, runs in one transaction, records what it changed in the audit log,
+//! and returns plain values. Front ends format those values; they never touch the store.
+
+mod clock;
+mod error;
+mod export;
+mod import;
+mod reviews;
+
+pub use reviews::{DEFAULT_STREAM, NewReviewSpec};
+
+use std::path::{Path, PathBuf};
+
+use sift_domain::Review;
+use sift_store::Store;
+
+pub use error::{ServiceError, ServiceResult};
+pub use export::ExportSummary;
+pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
+pub use sift_formats::write::ExportFormat;
+pub use sift_store::records::{RecordFilter, StoredRecord};
+
+/// Who is acting. Members and roles arrive with screening; until then every actor may do
+/// everything, and the name goes into the audit log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+}
+
+impl Actor {
+    pub fn new(name: impl Into<String>) -> Actor {
+        Actor { name: name.into() }
+    }
+}
+
+/// Where a review lives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Locator {
+    /// A `.sift` file holding one review.
+    File(PathBuf),
+    /// A database server (`postgres://...`) and the slug of a review in it; `None` picks
+    /// the only review there.
+    Database { url: String, review: Option<String> },
+}
+
+impl Locator {
+    /// Builds a locator from a command line's `REVIEW` argument and `--database` option.
+    pub fn new(review: Option<&str>, database: Option<&str>) -> ServiceResult<Locator> {
+        match (database, review) {
+            (Some(url), review) => {
+                Ok(Locator::Database { url: url.to_string(), review: review.map(String::from) })
+            }
+            (None, Some(path)) => Ok(Locator::File(PathBuf::from(path))),
+            (None, None) => {
+                Err(ServiceError::invalid("REVIEW", "name a review file (or pass --database URL)"))
+            }
+        }
+    }
+}
+
+/// One open review.
+#[derive(Clone, Debug)]
+pub struct Service {
+    store: Store,
+    review: Review,
+}
+
+impl Service {
+    pub fn review(&self) -> &Review {
+        &self.review
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Closes the store cleanly (on SQLite, folds the write-ahead log into the file).
+    pub async fn close(self) {
+        self.store.close().await;
+    }
+}
+
+/// The slug a review file gets: its file stem.
+fn slug_for_file(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if stem.is_empty() { "review".to_string() } else { stem }
+}

@@ -136,6 +136,22 @@ pub async fn insert_import_file(conn: &mut Conn, file: &ImportFile) -> Result<Im
     Ok(ImportFileId(id))
 }
 
+/// Records what reading a file found: format, encoding, digest, size and record count.
+pub async fn update_import_file(conn: &mut Conn, file: &ImportFile) -> Result<()> {
+    sqlx::query(
+        "UPDATE import_files SET format = $1, encoding = $2, sha256 = $3, size_bytes = $4, n_records = $5 WHERE id = $6",
+    )
+    .bind(&file.format)
+    .bind(&file.encoding)
+    .bind(&file.sha256)
+    .bind(file.size_bytes)
+    .bind(file.n_records)
+    .bind(file.id.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The files of every search of a review, keyed by search.
 pub async fn import_files(conn: &mut Conn, review: ReviewId) -> Result<HashMap<SearchId, Vec<ImportFile>>> {
     let rows = sqlx::query(

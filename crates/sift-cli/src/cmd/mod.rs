@@ -1,0 +1,14 @@
+//! One module per subcommand.
+
+pub mod convert;
+pub mod export;
+pub mod init;
+pub mod records;
+pub mod search;
+pub mod stream;
+pub mod tour;
+
+/// A mistake in how the command was called, reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);

@@ -1,0 +1,82 @@
+//! Reading records back: listing, showing one, and exporting a set in any writer format.
+
+use std::io::Write;
+
+use sift_domain::RecordId;
+use sift_formats::write::{ExportFormat, ExportRecord, RecordWriter};
+use sift_store::records::{self, RecordFilter, StoredRecord};
+
+use crate::{Service, ServiceError, ServiceResult};
+
+/// What an export wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub n_records: usize,
+}
+
+impl Service {
+    /// Records matching `filter`, in import order; `stream` names a stream to restrict to.
+    pub async fn records(
+        &self,
+        stream: Option<&str>,
+        filter: &RecordFilter,
+    ) -> ServiceResult<Vec<StoredRecord>> {
+        let filter = self.with_stream(stream, filter).await?;
+        let mut conn = self.store.read().await?;
+        Ok(records::list_records(&mut conn, self.review.id, &filter).await?)
+    }
+
+    /// How many records match, ignoring limit and offset.
+    pub async fn count_records(&self, stream: Option<&str>, filter: &RecordFilter) -> ServiceResult<i64> {
+        let filter = self.with_stream(stream, filter).await?;
+        let mut conn = self.store.read().await?;
+        Ok(records::count_records(&mut conn, self.review.id, &filter).await?)
+    }
+
+    /// One record with its raw text.
+    pub async fn record(&self, id: i64) -> ServiceResult<StoredRecord> {
+        let mut conn = self.store.read().await?;
+        records::record_by_id(&mut conn, self.review.id, RecordId(id)).await.map_err(|e| match e {
+            sift_store::StoreError::NotFound { what, key } => ServiceError::NotFound {
+                what,
+                key,
+                hint: " in this review; `sift records list` shows the ids".into(),
+            },
+            other => other.into(),
+        })
+    }
+
+    /// Writes the matching records to `out` in `format`.
+    pub async fn export<W: Write>(
+        &self,
+        stream: Option<&str>,
+        filter: &RecordFilter,
+        format: ExportFormat,
+        out: W,
+    ) -> ServiceResult<ExportSummary> {
+        let records = self.records(stream, filter).await?;
+        let io_error = |source| ServiceError::Io { path: "output".into(), source };
+        let mut writer = RecordWriter::new(out, format);
+        for record in &records {
+            let id = record.id.to_string();
+            writer
+                .write(&ExportRecord {
+                    reference: &record.reference,
+                    id: Some(&id),
+                    source_file: Some(&record.file_name),
+                    source_line: Some(record.file_line),
+                })
+                .map_err(io_error)?;
+        }
+        writer.finish().map_err(io_error)?;
+        Ok(ExportSummary { n_records: records.len() })
+    }
+
+    async fn with_stream(&self, stream: Option<&str>, filter: &RecordFilter) -> ServiceResult<RecordFilter> {
+        let mut filter = filter.clone();
+        if let Some(name) = stream {
+            filter.stream = Some(self.stream(Some(name)).await?.id);
+        }
+        Ok(filter)
+    }
+}

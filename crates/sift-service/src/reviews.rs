@@ -1,0 +1,196 @@
+//! Creating and opening reviews; their streams.
+
+use serde_json::json;
+use sift_domain::{Review, ReviewType, Stream};
+use sift_store::reviews::{self, NewReview};
+use sift_store::{Store, StoreError};
+
+use crate::{Actor, Locator, Service, ServiceError, ServiceResult, clock, slug_for_file};
+
+/// The stream every review starts with.
+pub const DEFAULT_STREAM: &str = "default";
+
+/// What a new review needs.
+#[derive(Clone, Debug)]
+pub struct NewReviewSpec {
+    pub title: String,
+    pub review_type: ReviewType,
+    pub question: Option<String>,
+}
+
+impl Service {
+    /// Creates a review: a new `.sift` file, or a new review in a database server. The
+    /// review starts with one stream, `default`.
+    pub async fn create(locator: &Locator, spec: &NewReviewSpec, actor: &Actor) -> ServiceResult<Service> {
+        let title = spec.title.trim();
+        if title.is_empty() {
+            return Err(ServiceError::invalid("--title", "a review needs a title"));
+        }
+        let (store, slug) = match locator {
+            Locator::File(path) => (Store::open_file(path, true).await?, slug_for_file(path)),
+            Locator::Database { url, review } => {
+                let slug = review.clone().ok_or_else(|| {
+                    ServiceError::invalid(
+                        "REVIEW",
+                        "name the new review (a short slug) when creating it in a database",
+                    )
+                })?;
+                check_slug(&slug)?;
+                (Store::open_url(url).await?, slug)
+            }
+        };
+        let now = clock::now();
+        let mut tx = store.write().await?;
+        let id = reviews::insert_review(
+            tx.conn(),
+            &NewReview {
+                slug: &slug,
+                title,
+                review_type: spec.review_type,
+                question: spec.question.as_deref(),
+                created_at: &now,
+            },
+        )
+        .await?;
+        reviews::insert_stream(tx.conn(), id, DEFAULT_STREAM, None, true, &now).await?;
+        reviews::append_event(
+            tx.conn(),
+            id,
+            &now,
+            &actor.name,
+            "review.created",
+            Some(&slug),
+            &json!({ "title": title, "type": spec.review_type.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        let review = {
+            let mut conn = store.read().await?;
+            reviews::review_by_id(&mut conn, id).await?
+        };
+        Ok(Service { store, review })
+    }
+
+    /// Opens an existing review.
+    pub async fn open(locator: &Locator) -> ServiceResult<Service> {
+        let (store, wanted) = match locator {
+            Locator::File(path) => (Store::open_file(path, false).await?, None),
+            Locator::Database { url, review } => (Store::open_url(url).await?, review.clone()),
+        };
+        let mut conn = store.read().await?;
+        let review = match wanted {
+            Some(slug) => reviews::review_by_slug(&mut conn, &slug).await.map_err(|e| match e {
+                StoreError::NotFound { what, key } => ServiceError::NotFound {
+                    what,
+                    key,
+                    hint: "; `sift reviews --database URL` lists the reviews there".into(),
+                },
+                other => other.into(),
+            })?,
+            None => {
+                let mut all = reviews::list_reviews(&mut conn).await?;
+                match all.len() {
+                    1 => all.remove(0),
+                    0 => {
+                        return Err(ServiceError::invalid(
+                            "REVIEW",
+                            "the database holds no review; create one with `sift init`",
+                        ));
+                    }
+                    n => {
+                        let slugs: Vec<String> = all.into_iter().map(|r| r.slug).collect();
+                        return Err(ServiceError::invalid(
+                            "REVIEW",
+                            format!("the database holds {n} reviews ({}); name one", slugs.join(", ")),
+                        ));
+                    }
+                }
+            }
+        };
+        drop(conn);
+        Ok(Service { store, review })
+    }
+
+    /// Every review in a database (a `.sift` file holds one).
+    pub async fn list_reviews(url: &str) -> ServiceResult<Vec<Review>> {
+        let store = Store::open_url(url).await?;
+        let mut conn = store.read().await?;
+        let reviews = reviews::list_reviews(&mut conn).await?;
+        drop(conn);
+        store.close().await;
+        Ok(reviews)
+    }
+
+    pub async fn add_stream(
+        &self,
+        actor: &Actor,
+        name: &str,
+        description: Option<&str>,
+    ) -> ServiceResult<Stream> {
+        let name = name.trim();
+        check_slug(name).map_err(|_| {
+            ServiceError::invalid(
+                "NAME",
+                "a stream name is 1-64 letters, digits, '-', '_' or '.' (no spaces)",
+            )
+        })?;
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        let description = description.map(str::trim).filter(|d| !d.is_empty());
+        reviews::insert_stream(tx.conn(), self.review.id, name, description, false, &now).await?;
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "stream.added",
+            Some(name),
+            &json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.stream(Some(name)).await
+    }
+
+    pub async fn streams(&self) -> ServiceResult<Vec<Stream>> {
+        let mut conn = self.store.read().await?;
+        Ok(reviews::list_streams(&mut conn, self.review.id).await?)
+    }
+
+    /// The stream called `name`, or the default stream.
+    pub async fn stream(&self, name: Option<&str>) -> ServiceResult<Stream> {
+        let streams = self.streams().await?;
+        let found = match name {
+            Some(name) => streams.iter().find(|s| s.name == name),
+            None => streams.iter().find(|s| s.is_default),
+        };
+        found.cloned().ok_or_else(|| {
+            let names: Vec<&str> = streams.iter().map(|s| s.name.as_str()).collect();
+            ServiceError::NotFound {
+                what: "stream",
+                key: name.unwrap_or(DEFAULT_STREAM).to_string(),
+                hint: format!("; the review's streams are: {}", names.join(", ")),
+            }
+        })
+    }
+
+    /// The audit log, oldest first.
+    pub async fn events(&self) -> ServiceResult<Vec<sift_store::reviews::Event>> {
+        let mut conn = self.store.read().await?;
+        Ok(reviews::list_events(&mut conn, self.review.id).await?)
+    }
+}
+
+fn check_slug(slug: &str) -> ServiceResult<()> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 64
+        && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ServiceError::invalid(
+            "REVIEW",
+            format!("{slug:?} is not a valid name: use letters, digits, '-', '_' or '.'"),
+        ))
+    }
+}
