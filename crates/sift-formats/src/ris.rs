@@ -168,8 +168,9 @@ pub(crate) fn tag_of(line: &[u8]) -> Option<&[u8; 2]> {
         // A bare `ER` ends a record; other bare two-letter words are text.
         return (tag == b"ER").then_some(tag);
     }
-    let spaces = rest.iter().take_while(|b| **b == b' ').count();
-    if !(1..=3).contains(&spaces) || rest.get(spaces) != Some(&b'-') {
+    // Usually two spaces; some EndNote exports write a tab, some one space.
+    let spaces = rest.iter().take_while(|b| **b == b' ' || **b == b'\t').count();
+    if !(1..=4).contains(&spaces) || rest.get(spaces) != Some(&b'-') {
         return None;
     }
     match rest.get(spaces + 1) {
@@ -207,7 +208,7 @@ impl TagSyntax for Ris {
     fn split_tag(line: &str) -> Option<(&str, &str)> {
         tag_of(line.as_bytes())?;
         let tag = &line[..2];
-        let value = line[2..].trim_start_matches(' ');
+        let value = line[2..].trim_start_matches([' ', '\t']);
         let value = value.strip_prefix('-').unwrap_or(value);
         Some((tag, value))
     }
@@ -222,50 +223,52 @@ impl TagSyntax for Ris {
         let mut s = Slots::default();
         for field in &fields {
             let v: &str = &field.value;
-            match field.tag {
-                "TY" => s.ty = Some(v.trim()),
-                "TI" => first(&mut s.ti, v),
-                "T1" => first(&mut s.t1, v),
-                "CT" => first(&mut s.ct, v),
-                "BT" => first(&mut s.bt, v),
-                "ST" => first(&mut s.st, v),
-                "AB" => first(&mut s.ab, v),
-                "N2" => first(&mut s.n2, v),
-                "AU" | "A1" => s.authors.extend(normalize::author(v)),
-                "PY" => {
+            // Two-byte array patterns compile to one integer compare each, unlike &str arms.
+            let tag: [u8; 2] = field.tag.as_bytes().try_into().unwrap_or([0, 0]);
+            match &tag {
+                b"TY" => s.ty = Some(v.trim()),
+                b"TI" => first(&mut s.ti, v),
+                b"T1" => first(&mut s.t1, v),
+                b"CT" => first(&mut s.ct, v),
+                b"BT" => first(&mut s.bt, v),
+                b"ST" => first(&mut s.st, v),
+                b"AB" => first(&mut s.ab, v),
+                b"N2" => first(&mut s.n2, v),
+                b"AU" | b"A1" => s.authors.extend(normalize::author(v)),
+                b"PY" => {
                     s.py.get_or_insert(v);
                 }
-                "Y1" => {
+                b"Y1" => {
                     s.y1.get_or_insert(v);
                 }
-                "DA" => {
+                b"DA" => {
                     s.da.get_or_insert(v);
                 }
-                "JF" | "JT" => first(&mut s.jf, v),
-                "SO" => first(&mut s.so, v),
-                "J9" | "JI" => first(&mut s.ja, v),
-                "PU" => first(&mut record.reference.publisher, v),
-                "BN" => s.sn.push(v),
-                "MH" | "OT" => push_keywords(&mut record.reference.keywords, v),
-                "VI" => first(&mut record.reference.volume, v),
-                "IP" => first(&mut s.issue, v),
-                "PG" => {
+                b"JF" | b"JT" => first(&mut s.jf, v),
+                b"SO" => first(&mut s.so, v),
+                b"J9" | b"JI" => first(&mut s.ja, v),
+                b"PU" => first(&mut record.reference.publisher, v),
+                b"BN" => s.sn.push(v),
+                b"MH" | b"OT" => push_keywords(&mut record.reference.keywords, v),
+                b"VI" => first(&mut record.reference.volume, v),
+                b"IP" => first(&mut s.issue, v),
+                b"PG" => {
                     s.sp.get_or_insert(v);
                 }
-                "JO" => first(&mut s.jo, v),
-                "T2" => first(&mut s.t2, v),
-                "JA" => first(&mut s.ja, v),
-                "J2" => first(&mut s.j2, v),
-                "J1" => first(&mut s.j1, v),
-                "VL" | "VO" => first(&mut record.reference.volume, v),
-                "IS" | "CP" => first(&mut s.issue, v),
-                "SP" => {
+                b"JO" => first(&mut s.jo, v),
+                b"T2" => first(&mut s.t2, v),
+                b"JA" => first(&mut s.ja, v),
+                b"J2" => first(&mut s.j2, v),
+                b"J1" => first(&mut s.j1, v),
+                b"VL" | b"VO" => first(&mut record.reference.volume, v),
+                b"IS" | b"CP" => first(&mut s.issue, v),
+                b"SP" => {
                     s.sp.get_or_insert(v);
                 }
-                "EP" => {
+                b"EP" => {
                     s.ep.get_or_insert(v);
                 }
-                "DO" | "DI" => {
+                b"DO" | b"DI" => {
                     if s.doi.is_none() {
                         s.doi = normalize::doi(v);
                         if s.doi.is_none() && !v.is_empty() {
@@ -278,23 +281,23 @@ impl TagSyntax for Ris {
                         }
                     }
                 }
-                "UR" | "L1" | "L2" | "L3" | "L4" | "LK" => {
-                    if field.tag == "UR" && record.reference.url.is_none() {
+                b"UR" | b"L1" | b"L2" | b"L3" | b"L4" | b"LK" => {
+                    if &tag == b"UR" && record.reference.url.is_none() {
                         record.reference.url = normalize::text(v);
                     }
                     if s.url_doi.is_none() && (v.contains("doi.org/") || v.starts_with("doi:")) {
                         s.url_doi = normalize::doi(v);
                     }
                 }
-                "AN" => s.an = Some(v),
-                "UI" => s.ui = Some(v),
-                "DB" | "DP" => {
+                b"AN" => s.an = Some(v),
+                b"UI" => s.ui = Some(v),
+                b"DB" | b"DP" => {
                     let lower = v.to_ascii_lowercase();
                     if lower.contains("pubmed") || lower.contains("medline") || lower == "nlm" {
                         s.from_pubmed = true;
                     }
                 }
-                "C2" => {
+                b"C2" => {
                     if v.trim_start().to_ascii_uppercase().starts_with("PMC") {
                         first(&mut record.reference.pmcid, v);
                         record.reference.pmcid = record.reference.pmcid.as_deref().and_then(normalize::pmcid);
@@ -302,41 +305,42 @@ impl TagSyntax for Ris {
                         s.marked_pmid(v);
                     }
                 }
-                "LA" => {
+                b"LA" => {
                     if record.reference.language.is_none() {
                         record.reference.language = normalize::language(v);
                     }
                 }
-                "KW" => push_keywords(&mut record.reference.keywords, v),
-                "M3" => {
+                b"KW" => push_keywords(&mut record.reference.keywords, v),
+                b"M3" => {
                     if normalize::doi(v).is_none()
                         && let Some(t) = normalize::text(v)
                     {
                         record.reference.publication_types.push(t);
                     }
                 }
-                "SN" => s.sn.push(v),
-                "PB" => first(&mut record.reference.publisher, v),
-                "ID" => {
+                b"SN" => s.sn.push(v),
+                b"PB" => first(&mut record.reference.publisher, v),
+                b"ID" => {
                     if record.source_id.is_none() {
                         record.source_id = normalize::text(v);
                     }
                 }
-                "N1" => {
+                b"N1" => {
                     s.marked_pmid(v);
                     if let Some(note) = normalize::text(v) {
                         record.extra.push(("notes".into(), note));
                     }
                 }
-                "M1" | "M2" | "U1" | "U2" | "U3" | "U4" | "U5" | "C1" | "C3" | "C4" | "C5" | "C6" | "C7"
-                | "C8" | "PM" => {
-                    if field.tag == "PM" {
+                b"M1" | b"M2" | b"U1" | b"U2" | b"U3" | b"U4" | b"U5" | b"C1" | b"C3" | b"C4" | b"C5" | b"C6" | b"C7"
+                | b"C8" | b"PM" => {
+                    if &tag == b"PM" {
                         s.pmid = s.pmid.take().or_else(|| normalize::pmid(v));
                     } else {
                         s.marked_pmid(v);
                     }
                 }
-                tag => {
+                _ => {
+                    let tag = field.tag;
                     if !KNOWN_TAGS.contains(&tag) {
                         diagnostics.repeat(
                             Severity::Note,
@@ -467,6 +471,8 @@ mod tests {
         assert_eq!(tag_of(b"ER  - "), Some(b"ER"));
         assert_eq!(tag_of(b"ER"), Some(b"ER"));
         assert_eq!(tag_of(b"TY - JOUR"), Some(b"TY"));
+        assert_eq!(tag_of(b"A1\t- First Authors"), Some(b"A1"));
+        assert_eq!(tag_of(b"ID \t- ID"), Some(b"ID"));
         assert_eq!(tag_of(b"T1  - Title"), Some(b"T1"));
         assert_eq!(tag_of(b"OR"), None);
         assert_eq!(tag_of(b"Some text - more"), None);

@@ -3,8 +3,6 @@
 //! Every function takes what an export wrote and returns the normalised value, or `None` when
 //! the input holds no such value. None of them panics on any input.
 
-use std::borrow::Cow;
-
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
 use super::Author;
@@ -17,39 +15,59 @@ pub fn text(raw: &str) -> Option<String> {
     if trimmed.is_empty() {
         return None;
     }
-    let needs_spacing = trimmed
-        .as_bytes()
-        .windows(2)
-        .any(|w| w[0].is_ascii_whitespace() && (w[1].is_ascii_whitespace() || w[0] != b' '))
-        || trimmed.bytes().any(|b| b >= 0x80 || (b.is_ascii_whitespace() && b != b' '));
-    let spaced: Cow<'_, str> = if needs_spacing {
-        let mut out = String::with_capacity(trimmed.len());
-        let mut pending_space = false;
-        for c in trimmed.chars() {
-            if c.is_whitespace() {
-                pending_space = true;
-            } else if matches!(c, '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}') {
-                continue;
-            } else {
-                if pending_space && !out.is_empty() {
-                    out.push(' ');
-                }
-                pending_space = false;
-                out.push(c);
+    // Most values are already tidy; finding that out with a few vectorised scans and copying
+    // is several times faster than rebuilding the text character by character.
+    if is_tidy(trimmed) {
+        return Some(trimmed.to_owned());
+    }
+    let mut out = String::with_capacity(trimmed.len());
+    let mut pending_space = false;
+    for c in trimmed.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+        } else if matches!(c, '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}') {
+            continue;
+        } else {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
             }
+            pending_space = false;
+            out.push(c);
         }
-        Cow::Owned(out)
-    } else {
-        Cow::Borrowed(trimmed)
-    };
-    if spaced.is_empty() {
+    }
+    if out.is_empty() {
         return None;
     }
-    let nfc = match is_nfc_quick(spaced.chars()) {
-        unicode_normalization::IsNormalized::Yes => spaced.into_owned(),
-        _ => spaced.nfc().collect(),
-    };
-    Some(nfc)
+    match is_nfc_quick(out.chars()) {
+        unicode_normalization::IsNormalized::Yes => Some(out),
+        _ => Some(out.nfc().collect()),
+    }
+}
+
+/// Whether `s` (already trimmed) has no whitespace but single spaces, no zero-width
+/// characters, and only characters that are in NFC whatever surrounds them.
+fn is_tidy(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if memchr::memchr3(b'\t', b'\n', b'\r', bytes).is_some()
+        || memchr::memchr2(0x0b, 0x0c, bytes).is_some()
+        || memchr::memmem::find(bytes, b"  ").is_some()
+    {
+        return false;
+    }
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|b| *b >= 0x80) {
+        let start = i + offset;
+        let Some(c) = s[start..].chars().next() else { return false };
+        let stable = !c.is_whitespace()
+            && !matches!(c, '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}')
+            && unicode_normalization::char::canonical_combining_class(c) == 0
+            && is_nfc_quick(std::iter::once(c)) == unicode_normalization::IsNormalized::Yes;
+        if !stable {
+            return false;
+        }
+        i = start + c.len_utf8();
+    }
+    true
 }
 
 /// Finds a DOI in `raw`: a bare DOI, a `doi.org` URL (URL-encoded or not), `doi:10...`, or a
