@@ -26,6 +26,7 @@ mod tagged;
 mod wos;
 pub mod write;
 mod xml_split;
+mod xml_tree;
 
 use std::fmt;
 use std::io::Read;

@@ -106,17 +106,15 @@ impl TagSyntax for Medline {
         for field in &fields {
             let v: &str = &field.value;
             match field.tag {
-                "PMID" => {
+                "PMID" if r.pmid.is_none() => {
+                    r.pmid = normalize::pmid(v);
                     if r.pmid.is_none() {
-                        r.pmid = normalize::pmid(v);
-                        if r.pmid.is_none() {
-                            diagnostics.repeat(
-                                Severity::Warning,
-                                Some(field.line),
-                                Some("PMID"),
-                                "value is not a PubMed id; left out",
-                            );
-                        }
+                        diagnostics.repeat(
+                            Severity::Warning,
+                            Some(field.line),
+                            Some("PMID"),
+                            "value is not a PubMed id; left out",
+                        );
                     }
                 }
                 "TI" => first(&mut ti, v),
@@ -133,32 +131,22 @@ impl TagSyntax for Medline {
                 "TA" => first(&mut ta, v),
                 "VI" => first(&mut r.volume, v),
                 "IP" => first(&mut r.issue, v),
-                "PG" => {
-                    if r.pages.is_none() {
-                        r.pages = normalize::pages(v);
-                    }
+                "PG" if r.pages.is_none() => {
+                    r.pages = normalize::pages(v);
                 }
-                "LID" | "AID" => {
-                    if r.doi.is_none() && v.ends_with("[doi]") {
-                        r.doi = normalize::doi(v);
-                    }
+                "LID" | "AID" if r.doi.is_none() && v.ends_with("[doi]") => {
+                    r.doi = normalize::doi(v);
                 }
-                "LA" => {
-                    if r.language.is_none() {
-                        r.language = normalize::language(v);
-                    }
+                "LA" if r.language.is_none() => {
+                    r.language = normalize::language(v);
                 }
                 "PT" => r.publication_types.extend(normalize::text(v)),
                 "MH" | "OT" => r.keywords.extend(normalize::text(v)),
-                "PMC" => {
-                    if r.pmcid.is_none() {
-                        r.pmcid = normalize::pmcid(v);
-                    }
+                "PMC" if r.pmcid.is_none() => {
+                    r.pmcid = normalize::pmcid(v);
                 }
-                "IS" => {
-                    if r.issn.is_none() {
-                        r.issn = v.split(" (").next().and_then(normalize::issn);
-                    }
+                "IS" if r.issn.is_none() => {
+                    r.issn = v.split(" (").next().and_then(normalize::issn);
                 }
                 "ISBN" => first(&mut r.isbn, v),
                 "PB" => first(&mut r.publisher, v),

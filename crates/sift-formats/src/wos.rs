@@ -133,27 +133,19 @@ impl TagSyntax for Wos {
                 "PY" => py = py.or(Some(v)),
                 "PD" => pd = pd.or(Some(v)),
                 "AB" => first(&mut r.abstract_text, v),
-                "DI" => {
-                    if r.doi.is_none() {
-                        r.doi = normalize::doi(v);
-                    }
+                "DI" if r.doi.is_none() => {
+                    r.doi = normalize::doi(v);
                 }
                 "DE" | "ID" => push_keywords(&mut r.keywords, v),
-                "LA" => {
-                    if r.language.is_none() {
-                        r.language = normalize::language(v);
-                    }
+                "LA" if r.language.is_none() => {
+                    r.language = normalize::language(v);
                 }
                 "DT" => push_keywords(&mut r.publication_types, v),
-                "PM" => {
-                    if r.pmid.is_none() {
-                        r.pmid = normalize::pmid(v);
-                    }
+                "PM" if r.pmid.is_none() => {
+                    r.pmid = normalize::pmid(v);
                 }
-                "UT" | "AN" => {
-                    if record.source_id.is_none() {
-                        record.source_id = normalize::text(v);
-                    }
+                "UT" | "AN" if record.source_id.is_none() => {
+                    record.source_id = normalize::text(v);
                 }
                 "SN" | "EI" | "BN" => classify_standard_number(r, v),
                 "PU" => first(&mut r.publisher, v),

@@ -293,7 +293,7 @@ pub fn author_list(raw: &str) -> Vec<Author> {
         t.split(" and ").collect()
     } else if t.contains('\n') {
         t.split('\n').collect()
-    } else if t.matches(',').count() >= 1 && t.split(',').all(|p| author_without_comma_has_initials(p)) {
+    } else if t.matches(',').count() >= 1 && t.split(',').all(author_without_comma_has_initials) {
         t.split(',').collect()
     } else {
         vec![t]
