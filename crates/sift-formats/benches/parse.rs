@@ -19,7 +19,8 @@ fn main() {
         let start = Instant::now();
         let file = File::open(&path).expect("open the benchmark file");
         let options = sift_formats::ReadOptions::named(path.clone());
-        let mut records = sift_formats::open(BufReader::with_capacity(1 << 20, file), &options).expect("readable");
+        let mut records =
+            sift_formats::open(BufReader::with_capacity(1 << 20, file), &options).expect("readable");
         let mut n = 0usize;
         let mut n_titles = 0usize;
         for record in records.by_ref() {

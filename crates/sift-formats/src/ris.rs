@@ -331,8 +331,8 @@ impl TagSyntax for Ris {
                         record.extra.push(("notes".into(), note));
                     }
                 }
-                b"M1" | b"M2" | b"U1" | b"U2" | b"U3" | b"U4" | b"U5" | b"C1" | b"C3" | b"C4" | b"C5" | b"C6" | b"C7"
-                | b"C8" | b"PM" => {
+                b"M1" | b"M2" | b"U1" | b"U2" | b"U3" | b"U4" | b"U5" | b"C1" | b"C3" | b"C4" | b"C5"
+                | b"C6" | b"C7" | b"C8" | b"PM" => {
                     if &tag == b"PM" {
                         s.pmid = s.pmid.take().or_else(|| normalize::pmid(v));
                     } else {

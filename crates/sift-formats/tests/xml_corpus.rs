@@ -112,15 +112,13 @@ fn check_endnote_export(relative: &str) -> Option<Parsed> {
     assert_eq!(r.work_type, WorkType::JournalArticle);
     assert!(r.abstract_text.as_deref().unwrap().starts_with("BACKGROUND: Myoclonus is observed"));
 
-    // FIXME: an SICI-style DOI holds `<` and `>`, where `normalize::doi` stops, so it is cut
-    // short to `10.1892/0891-6640(2004)18`. Pinned as it stands until `normalize::doi` learns
-    // SICIs.
+    // Regression: an SICI-style DOI holds `<` and `>`; it was once cut short at the `<`.
     let sici = parsed
         .records
         .iter()
         .find(|record| record.raw.contains("10.1892/0891-6640(2004)18&lt;673:ioobhc&gt;2.0.co;2"))
         .expect("the SICI record");
-    assert_eq!(sici.reference.doi.as_deref(), Some("10.1892/0891-6640(2004)18"));
+    assert_eq!(sici.reference.doi.as_deref(), Some("10.1892/0891-6640(2004)18<673:ioobhc>2.0.co;2"));
     Some(parsed)
 }
 

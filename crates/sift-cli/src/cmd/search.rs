@@ -14,7 +14,7 @@ use crate::table::{Table, clip};
 #[derive(clap::Subcommand, Debug)]
 pub enum Command {
     /// Record a search and import its exported files (all or nothing).
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List the searches: hits the database reported vs records imported, and warnings.
     List {
         review: String,
@@ -72,7 +72,7 @@ pub struct AddArgs {
 
 pub async fn run(command: Command, context: &Context) -> Result<()> {
     match command {
-        Command::Add(args) => add(args, context).await,
+        Command::Add(args) => add(*args, context).await,
         Command::List { review, stream, verbose } => list(&review, stream.as_deref(), verbose, context).await,
     }
 }

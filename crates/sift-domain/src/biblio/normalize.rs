@@ -76,10 +76,31 @@ fn is_tidy(s: &str) -> bool {
 pub fn doi(raw: &str) -> Option<String> {
     let start = find_doi_start(raw)?;
     let rest = &raw[start..];
-    // A DOI ends at whitespace; a few exporters wrap it in brackets or quotes.
-    let end = rest
-        .find(|c: char| c.is_whitespace() || matches!(c, '"' | '<' | '>' | '[' | ']' | '{' | '}'))
-        .unwrap_or(rest.len());
+    // A DOI ends at whitespace; a few exporters wrap it in brackets, quotes or markup. Old
+    // SICI-style DOIs hold `<...>` (`10.1892/0891-6640(2004)18<673:ioobhc>2.0.co;2`), so
+    // angle brackets end it only as the start of a tag (`</`, `<a`) or an unmatched `>`.
+    let bytes = rest.as_bytes();
+    let mut end = rest.len();
+    let mut open_angle = false;
+    for (i, c) in rest.char_indices() {
+        let stop = c.is_whitespace()
+            || matches!(c, '"' | '[' | ']' | '{' | '}')
+            || (c == '<'
+                && (open_angle
+                    || bytes.get(i + 1).is_none_or(|b| {
+                        *b == b'/' || b.is_ascii_alphabetic() && !bytes[i + 1..].contains(&b'>')
+                    })))
+            || (c == '>' && !open_angle);
+        if stop {
+            end = i;
+            break;
+        }
+        if c == '<' {
+            open_angle = true;
+        } else if c == '>' {
+            open_angle = false;
+        }
+    }
     let mut candidate = rest[..end].trim_end_matches(['.', ',', ';', ')']).to_string();
     // "10.1000/abc)" keeps its parenthesis only when it opened one inside the DOI.
     if rest[..end].ends_with(')') && candidate.contains('(') {
@@ -383,6 +404,12 @@ mod tests {
             ("10.1002/jrsm.1411 [doi]", Some("10.1002/jrsm.1411")),
             ("https://doi.org/10.1016%2Fj.x.2020.1", Some("10.1016/j.x.2020.1")),
             ("10.1016/S0140-6736(20)30183-5", Some("10.1016/s0140-6736(20)30183-5")),
+            (
+                "10.1892/0891-6640(2004)18<673:IOOBHC>2.0.CO;2",
+                Some("10.1892/0891-6640(2004)18<673:ioobhc>2.0.co;2"),
+            ),
+            ("<a href=x>10.1000/abc</a>", Some("10.1000/abc")),
+            ("10.1000/abc>", Some("10.1000/abc")),
             ("S0140-6736(20)30183-5 [pii]", None),
             ("10.", None),
             ("", None),

@@ -18,8 +18,12 @@ fn formats_dir() -> Option<PathBuf> {
 /// Files that are not references at all (licences, vectors, JSON fixtures).
 fn is_not_a_reference_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.starts_with("license") || lower == "copying" || lower == "description" || lower.ends_with(".md")
-        || lower.ends_with(".json") || lower.ends_with(".vec")
+    lower.starts_with("license")
+        || lower == "copying"
+        || lower == "description"
+        || lower.ends_with(".md")
+        || lower.ends_with(".json")
+        || lower.ends_with(".vec")
 }
 
 /// Files that must be refused, and why.
@@ -63,7 +67,10 @@ fn every_file_in_the_shared_corpus_reads_faithfully() {
         }
         let bytes = std::fs::read(path).unwrap();
         let result = read_bytes(&bytes, &ReadOptions::named(rel.clone()));
-        let must_refuse = REFUSED.iter().find(|(f, _)| *f == rel).map(|(_, why)| *why)
+        let must_refuse = REFUSED
+            .iter()
+            .find(|(f, _)| *f == rel)
+            .map(|(_, why)| *why)
             .or_else(|| rel.ends_with(".nxml").then_some("JATS full text, not a list of references"))
             .or_else(|| rel.starts_with("biblatex/invalid/").then_some("deliberately invalid BibTeX"));
         let parsed = match (result, must_refuse) {
@@ -75,7 +82,10 @@ fn every_file_in_the_shared_corpus_reads_faithfully() {
             (Ok(parsed), Some(why)) => {
                 // Deliberately broken files may still hold some good entries.
                 if !why.starts_with("deliberately") {
-                    problems.push(format!("{rel}: read {} records, expected refusal ({why})", parsed.records.len()));
+                    problems.push(format!(
+                        "{rel}: read {} records, expected refusal ({why})",
+                        parsed.records.len()
+                    ));
                 }
                 continue;
             }
@@ -126,7 +136,9 @@ fn independent_count(format: Format, text: &str) -> usize {
     let lines = || text.lines().map(|l| l.trim_start_matches('\u{feff}'));
     match format {
         Format::Ris => {
-            let n_er = lines().filter(|l| l.starts_with("ER  -") || l.starts_with("ER -") || l.trim_end() == "ER").count();
+            let n_er = lines()
+                .filter(|l| l.starts_with("ER  -") || l.starts_with("ER -") || l.trim_end() == "ER")
+                .count();
             if n_er > 0 { n_er } else { lines().filter(|l| l.starts_with("TY  -")).count() }
         }
         Format::Medline => lines().filter(|l| l.starts_with("PMID-")).count(),
@@ -149,7 +161,10 @@ fn bibtex_entries(text: &str) -> usize {
         let name_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let name = rest[..name_len].to_ascii_lowercase();
         let after = rest[name_len..].trim_start();
-        if name_len > 0 && after.starts_with(['{', '(']) && !matches!(name.as_str(), "string" | "comment" | "preamble") {
+        if name_len > 0
+            && after.starts_with(['{', '('])
+            && !matches!(name.as_str(), "string" | "comment" | "preamble")
+        {
             n += 1;
         }
     }
@@ -158,8 +173,10 @@ fn bibtex_entries(text: &str) -> usize {
 
 fn csv_rows(text: &str) -> usize {
     let header = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b'\t', b';'].into_iter().max_by_key(|d| header.matches(*d as char).count()).unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
+    let delimiter =
+        [b',', b'\t', b';'].into_iter().max_by_key(|d| header.matches(*d as char).count()).unwrap_or(b',');
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     reader.records().filter_map(Result::ok).filter(|r| r.iter().any(|f| !f.trim().is_empty())).count()
 }
 
@@ -174,14 +191,16 @@ fn lost_fields(format: Format, record: &ParsedRecord) -> Vec<&'static str> {
             tags.iter().any(|t| l.starts_with(t)) && l.get(width..).is_some_and(|v| !v.trim().is_empty())
         })
     };
-    let tagged_with = |tags: &[&str], needle: &str| raw.lines().any(|l| tags.iter().any(|t| l.starts_with(t)) && l.contains(needle));
+    let tagged_with = |tags: &[&str], needle: &str| {
+        raw.lines().any(|l| tags.iter().any(|t| l.starts_with(t)) && l.contains(needle))
+    };
     let (has_title, has_abstract, has_doi) = match format {
-        Format::Ris => (
-            tagged(&["TI  -", "T1  -"], 5),
-            tagged(&["AB  -", "N2  -"], 5),
-            tagged_with(&["DO  -"], "10."),
-        ),
-        Format::Medline => (tagged(&["TI  -"], 5), tagged(&["AB  -"], 5), tagged_with(&["LID -", "AID -"], "[doi]")),
+        Format::Ris => {
+            (tagged(&["TI  -", "T1  -"], 5), tagged(&["AB  -", "N2  -"], 5), tagged_with(&["DO  -"], "10."))
+        }
+        Format::Medline => {
+            (tagged(&["TI  -"], 5), tagged(&["AB  -"], 5), tagged_with(&["LID -", "AID -"], "[doi]"))
+        }
         Format::WosTagged => (tagged(&["TI "], 3), tagged(&["AB "], 3), tagged_with(&["DI "], "10.")),
         Format::PubmedXml => (
             raw.contains("<ArticleTitle>") && !raw.contains("<ArticleTitle></ArticleTitle>"),
