@@ -30,9 +30,11 @@ impl ScratchPostgres {
     /// Creates an empty database on the server at `base` (any database URL on it).
     pub async fn create(base: &str) -> Result<ScratchPostgres> {
         sqlx::any::install_default_drivers();
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let name = format!(
-            "sift_test_{}_{}",
+            "sift_test_{}_{}_{}",
             std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             jiff::Timestamp::now().as_nanosecond().rem_euclid(1_000_000_000_000)
         );
         let mut admin = AnyConnectOptions::from_str(base)?.connect().await?;
@@ -51,6 +53,48 @@ impl ScratchPostgres {
     }
 }
 
+/// An empty database for a test of the layers above the store.
+#[derive(Clone, Debug)]
+pub enum TestDatabase {
+    /// A path where a new review file may be created.
+    SqliteFile(std::path::PathBuf),
+    /// The URL of an empty PostgreSQL database.
+    Postgres(String),
+}
+
+/// Runs `test` with a path for a new SQLite file, then (when configured) with a fresh
+/// PostgreSQL database. Panics when PostgreSQL is configured but unreachable.
+pub async fn on_every_database<F, Fut>(test: F)
+where
+    F: Fn(TestDatabase) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = scratch_dir();
+    test(TestDatabase::SqliteFile(dir.join("test.sift"))).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(base) = pg_url() {
+        let scratch = ScratchPostgres::create(&base)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+        test(TestDatabase::Postgres(scratch.url.clone())).await;
+        scratch.drop_database().await.expect("drop the scratch database");
+    } else {
+        eprintln!("note: {PG_URL_VAR} is not set; the PostgreSQL half of this test was skipped");
+    }
+}
+
+fn scratch_dir() -> std::path::PathBuf {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "sift-test-{}-{n}-{}",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ));
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
 /// Runs `test` on a fresh SQLite file, then (when configured) on a fresh PostgreSQL database.
 /// Panics when PostgreSQL is configured but unreachable: CI must not silently skip it.
 pub async fn on_every_backend<F, Fut>(test: F)
@@ -58,12 +102,7 @@ where
     F: Fn(Store) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
-    let dir = std::env::temp_dir().join(format!(
-        "sift-store-test-{}-{}",
-        std::process::id(),
-        jiff::Timestamp::now().as_nanosecond()
-    ));
-    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    let dir = scratch_dir();
     let store = Store::open_file(&dir.join("test.sift"), true).await.expect("create a SQLite store");
     test(store).await;
     let _ = std::fs::remove_dir_all(&dir);

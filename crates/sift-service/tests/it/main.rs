@@ -1,0 +1,5 @@
+//! Integration tests of sift-service, one binary; each runs on SQLite and, with
+//! `SIFT_TEST_PG_URL`, on PostgreSQL:
+//! - `import`: searches, all-or-nothing imports, listing and exporting records.
+
+mod import;
