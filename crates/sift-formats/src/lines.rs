@@ -21,7 +21,9 @@ pub(crate) struct Line {
 
 pub(crate) struct LineReader<R> {
     input: R,
+    /// Bytes `..len` hold data; the rest is spare room, zeroed once when allocated.
     buf: Vec<u8>,
+    len: usize,
     /// Start of the next unread line.
     pos: usize,
     /// Start of the record being read, kept in the buffer across refills.
@@ -36,7 +38,8 @@ impl<R: Read> LineReader<R> {
     pub(crate) fn new(input: R) -> LineReader<R> {
         LineReader {
             input,
-            buf: Vec::with_capacity(CHUNK_LEN),
+            buf: Vec::new(),
+            len: 0,
             pos: 0,
             mark: None,
             eof: false,
@@ -50,14 +53,14 @@ impl<R: Read> LineReader<R> {
     pub(crate) fn next_line(&mut self) -> io::Result<Option<Line>> {
         loop {
             let from = self.pos.max(self.scanned);
-            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..]) {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[from..self.len]) {
                 let newline = from + i;
                 return Ok(Some(self.take_line(newline, newline + 1)));
             }
-            self.scanned = self.buf.len();
+            self.scanned = self.len;
             if self.eof {
-                if self.pos < self.buf.len() {
-                    let end = self.buf.len();
+                if self.pos < self.len {
+                    let end = self.len;
                     return Ok(Some(self.take_line(end, end)));
                 }
                 return Ok(None);
@@ -78,26 +81,27 @@ impl<R: Read> LineReader<R> {
     fn refill(&mut self) -> io::Result<()> {
         let keep_from = self.mark.unwrap_or(self.pos).min(self.pos);
         if keep_from > 0 {
-            self.buf.drain(..keep_from);
+            self.buf.copy_within(keep_from..self.len, 0);
+            self.len -= keep_from;
             self.pos -= keep_from;
             self.scanned -= keep_from;
             if let Some(mark) = self.mark.as_mut() {
                 *mark -= keep_from;
             }
         }
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + CHUNK_LEN, 0);
+        if self.buf.len() - self.len < CHUNK_LEN / 2 {
+            // A record longer than the buffer: grow it (amortised doubling).
+            let new_len = (self.buf.len() * 2).max(self.len + CHUNK_LEN);
+            self.buf.resize(new_len, 0);
+        }
         let n = loop {
-            match self.input.read(&mut self.buf[old_len..]) {
+            match self.input.read(&mut self.buf[self.len..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old_len);
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         };
-        self.buf.truncate(old_len + n);
+        self.len += n;
         if n == 0 {
             self.eof = true;
         }
@@ -124,7 +128,7 @@ impl<R: Read> LineReader<R> {
     /// The bytes from the mark up to (not including) `end`, an offset from a line of the
     /// current record, or to the end of the data read so far.
     pub(crate) fn marked(&self, end: Option<usize>) -> &[u8] {
-        let end = end.unwrap_or(self.buf.len()).min(self.buf.len());
+        let end = end.unwrap_or(self.len).min(self.len);
         let start = self.mark.unwrap_or(end).min(end);
         &self.buf[start..end]
     }

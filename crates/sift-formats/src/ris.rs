@@ -192,16 +192,19 @@ const LIST_TAGS: &[&str] = &["KW", "AU", "A1", "A2", "A3", "A4", "ED", "AD", "UR
 /// Every tag of the RIS specification, plus the vendor tags real exports carry (Web of
 /// Science's RIS writes `J9`, `JI`, `PU`, `WE`; Ovid writes `NL`, `AI`, `UI`; MEDLINE-derived
 /// files carry `MH`, `JT`, `VI`). Other tags get a note.
-const KNOWN_TAGS: &[&str] = &[
-    "TY", "A1", "A2", "A3", "A4", "AB", "AD", "AN", "AU", "AV", "BT", "C1", "C2", "C3", "C4", "C5", "C6",
-    "C7", "C8", "CA", "CN", "CP", "CT", "CY", "DA", "DB", "DO", "DP", "ED", "EP", "ET", "ID", "IS", "J1",
-    "J2", "JA", "JF", "JO", "KW", "L1", "L2", "L3", "L4", "LA", "LB", "LK", "M1", "M2", "M3", "N1", "N2",
-    "NV", "OP", "PB", "PP", "PY", "RI", "RN", "RP", "SE", "SN", "SP", "ST", "T1", "T2", "T3", "TA", "TI",
-    "TT", "U1", "U2", "U3", "U4", "U5", "UR", "VL", "VO", "Y1", "Y2", "ER", // the specification
-    "WE", "PI", "PA", "J9", "JI", "PU", "FX", "FU", "BN", "SO", "TS", "DI", "UT", "EI",
-    "PM", // Web of Science
-    "AI", "NL", "UI", "XX", "M4", "OT", "MH", "JT", "VI", "IP", "PG", "PL", "PT", "LR", "SB", "JP", "MA",
-    "DC", "CI", "UK", // Ovid, MEDLINE-derived and reference-manager extras
+const KNOWN_TAGS: &[[u8; 2]] = &[
+    *b"TY", *b"A1", *b"A2", *b"A3", *b"A4", *b"AB", *b"AD", *b"AN", *b"AU", *b"AV", *b"BT", *b"C1", *b"C2",
+    *b"C3", *b"C4", *b"C5", *b"C6", *b"C7", *b"C8", *b"CA", *b"CN", *b"CP", *b"CT", *b"CY", *b"DA", *b"DB",
+    *b"DO", *b"DP", *b"ED", *b"EP", *b"ET", *b"ID", *b"IS", *b"J1", *b"J2", *b"JA", *b"JF", *b"JO", *b"KW",
+    *b"L1", *b"L2", *b"L3", *b"L4", *b"LA", *b"LB", *b"LK", *b"M1", *b"M2", *b"M3", *b"N1", *b"N2", *b"NV",
+    *b"OP", *b"PB", *b"PP", *b"PY", *b"RI", *b"RN", *b"RP", *b"SE", *b"SN", *b"SP", *b"ST", *b"T1", *b"T2",
+    *b"T3", *b"TA", *b"TI", *b"TT", *b"U1", *b"U2", *b"U3", *b"U4", *b"U5", *b"UR", *b"VL", *b"VO", *b"Y1",
+    *b"Y2", *b"ER", // the specification
+    *b"WE", *b"PI", *b"PA", *b"J9", *b"JI", *b"PU", *b"FX", *b"FU", *b"BN", *b"SO", *b"TS", *b"DI", *b"UT",
+    *b"EI", *b"PM", // Web of Science
+    *b"AI", *b"NL", *b"UI", *b"XX", *b"M4", *b"OT", *b"MH", *b"JT", *b"VI", *b"IP", *b"PG", *b"PL", *b"PT",
+    *b"LR", *b"SB", *b"JP", *b"MA", *b"DC", *b"CI",
+    *b"UK", // Ovid, MEDLINE-derived and reference-manager extras
 ];
 
 impl TagSyntax for Ris {
@@ -223,52 +226,52 @@ impl TagSyntax for Ris {
         let mut s = Slots::default();
         for field in &fields {
             let v: &str = &field.value;
-            // Two-byte array patterns compile to one integer compare each, unlike &str arms.
+            // Byte-pair patterns compile to integer switches; &str arms call memcmp per arm.
             let tag: [u8; 2] = field.tag.as_bytes().try_into().unwrap_or([0, 0]);
-            match &tag {
-                b"TY" => s.ty = Some(v.trim()),
-                b"TI" => first(&mut s.ti, v),
-                b"T1" => first(&mut s.t1, v),
-                b"CT" => first(&mut s.ct, v),
-                b"BT" => first(&mut s.bt, v),
-                b"ST" => first(&mut s.st, v),
-                b"AB" => first(&mut s.ab, v),
-                b"N2" => first(&mut s.n2, v),
-                b"AU" | b"A1" => s.authors.extend(normalize::author(v)),
-                b"PY" => {
+            match (tag[0], tag[1]) {
+                (b'T', b'Y') => s.ty = Some(v.trim()),
+                (b'T', b'I') => first(&mut s.ti, v),
+                (b'T', b'1') => first(&mut s.t1, v),
+                (b'C', b'T') => first(&mut s.ct, v),
+                (b'B', b'T') => first(&mut s.bt, v),
+                (b'S', b'T') => first(&mut s.st, v),
+                (b'A', b'B') => first(&mut s.ab, v),
+                (b'N', b'2') => first(&mut s.n2, v),
+                (b'A', b'U') | (b'A', b'1') => s.authors.extend(normalize::author(v)),
+                (b'P', b'Y') => {
                     s.py.get_or_insert(v);
                 }
-                b"Y1" => {
+                (b'Y', b'1') => {
                     s.y1.get_or_insert(v);
                 }
-                b"DA" => {
+                (b'D', b'A') => {
                     s.da.get_or_insert(v);
                 }
-                b"JF" | b"JT" => first(&mut s.jf, v),
-                b"SO" => first(&mut s.so, v),
-                b"J9" | b"JI" => first(&mut s.ja, v),
-                b"PU" => first(&mut record.reference.publisher, v),
-                b"BN" => s.sn.push(v),
-                b"MH" | b"OT" => push_keywords(&mut record.reference.keywords, v),
-                b"VI" => first(&mut record.reference.volume, v),
-                b"IP" => first(&mut s.issue, v),
-                b"PG" => {
+                (b'J', b'F') | (b'J', b'T') => first(&mut s.jf, v),
+                (b'S', b'O') => first(&mut s.so, v),
+                (b'J', b'9') | (b'J', b'I') => first(&mut s.ja, v),
+                (b'P', b'U') => first(&mut record.reference.publisher, v),
+                (b'B', b'N') => s.sn.push(v),
+                (b'M', b'H') | (b'O', b'T') => push_keywords(&mut record.reference.keywords, v),
+                (b'V', b'I') => first(&mut record.reference.volume, v),
+                (b'I', b'P') => first(&mut s.issue, v),
+                (b'P', b'G') => {
                     s.sp.get_or_insert(v);
                 }
-                b"JO" => first(&mut s.jo, v),
-                b"T2" => first(&mut s.t2, v),
-                b"JA" => first(&mut s.ja, v),
-                b"J2" => first(&mut s.j2, v),
-                b"J1" => first(&mut s.j1, v),
-                b"VL" | b"VO" => first(&mut record.reference.volume, v),
-                b"IS" | b"CP" => first(&mut s.issue, v),
-                b"SP" => {
+                (b'J', b'O') => first(&mut s.jo, v),
+                (b'T', b'2') => first(&mut s.t2, v),
+                (b'J', b'A') => first(&mut s.ja, v),
+                (b'J', b'2') => first(&mut s.j2, v),
+                (b'J', b'1') => first(&mut s.j1, v),
+                (b'V', b'L') | (b'V', b'O') => first(&mut record.reference.volume, v),
+                (b'I', b'S') | (b'C', b'P') => first(&mut s.issue, v),
+                (b'S', b'P') => {
                     s.sp.get_or_insert(v);
                 }
-                b"EP" => {
+                (b'E', b'P') => {
                     s.ep.get_or_insert(v);
                 }
-                b"DO" | b"DI" => {
+                (b'D', b'O') | (b'D', b'I') => {
                     if s.doi.is_none() {
                         s.doi = normalize::doi(v);
                         if s.doi.is_none() && !v.is_empty() {
@@ -281,7 +284,7 @@ impl TagSyntax for Ris {
                         }
                     }
                 }
-                b"UR" | b"L1" | b"L2" | b"L3" | b"L4" | b"LK" => {
+                (b'U', b'R') | (b'L', b'1') | (b'L', b'2') | (b'L', b'3') | (b'L', b'4') | (b'L', b'K') => {
                     if &tag == b"UR" && record.reference.url.is_none() {
                         record.reference.url = normalize::text(v);
                     }
@@ -289,15 +292,15 @@ impl TagSyntax for Ris {
                         s.url_doi = normalize::doi(v);
                     }
                 }
-                b"AN" => s.an = Some(v),
-                b"UI" => s.ui = Some(v),
-                b"DB" | b"DP" => {
+                (b'A', b'N') => s.an = Some(v),
+                (b'U', b'I') => s.ui = Some(v),
+                (b'D', b'B') | (b'D', b'P') => {
                     let lower = v.to_ascii_lowercase();
                     if lower.contains("pubmed") || lower.contains("medline") || lower == "nlm" {
                         s.from_pubmed = true;
                     }
                 }
-                b"C2" => {
+                (b'C', b'2') => {
                     if v.trim_start().to_ascii_uppercase().starts_with("PMC") {
                         first(&mut record.reference.pmcid, v);
                         record.reference.pmcid = record.reference.pmcid.as_deref().and_then(normalize::pmcid);
@@ -305,34 +308,47 @@ impl TagSyntax for Ris {
                         s.marked_pmid(v);
                     }
                 }
-                b"LA" => {
+                (b'L', b'A') => {
                     if record.reference.language.is_none() {
                         record.reference.language = normalize::language(v);
                     }
                 }
-                b"KW" => push_keywords(&mut record.reference.keywords, v),
-                b"M3" => {
+                (b'K', b'W') => push_keywords(&mut record.reference.keywords, v),
+                (b'M', b'3') => {
                     if normalize::doi(v).is_none()
                         && let Some(t) = normalize::text(v)
                     {
                         record.reference.publication_types.push(t);
                     }
                 }
-                b"SN" => s.sn.push(v),
-                b"PB" => first(&mut record.reference.publisher, v),
-                b"ID" => {
+                (b'S', b'N') => s.sn.push(v),
+                (b'P', b'B') => first(&mut record.reference.publisher, v),
+                (b'I', b'D') => {
                     if record.source_id.is_none() {
                         record.source_id = normalize::text(v);
                     }
                 }
-                b"N1" => {
+                (b'N', b'1') => {
                     s.marked_pmid(v);
                     if let Some(note) = normalize::text(v) {
                         record.extra.push(("notes".into(), note));
                     }
                 }
-                b"M1" | b"M2" | b"U1" | b"U2" | b"U3" | b"U4" | b"U5" | b"C1" | b"C3" | b"C4" | b"C5"
-                | b"C6" | b"C7" | b"C8" | b"PM" => {
+                (b'M', b'1')
+                | (b'M', b'2')
+                | (b'U', b'1')
+                | (b'U', b'2')
+                | (b'U', b'3')
+                | (b'U', b'4')
+                | (b'U', b'5')
+                | (b'C', b'1')
+                | (b'C', b'3')
+                | (b'C', b'4')
+                | (b'C', b'5')
+                | (b'C', b'6')
+                | (b'C', b'7')
+                | (b'C', b'8')
+                | (b'P', b'M') => {
                     if &tag == b"PM" {
                         s.pmid = s.pmid.take().or_else(|| normalize::pmid(v));
                     } else {
@@ -340,8 +356,8 @@ impl TagSyntax for Ris {
                     }
                 }
                 _ => {
-                    let tag = field.tag;
                     if !KNOWN_TAGS.contains(&tag) {
+                        let tag = field.tag;
                         diagnostics.repeat(
                             Severity::Note,
                             Some(field.line),
@@ -445,11 +461,14 @@ impl<'a> Slots<'a> {
 /// `SN` holds an ISSN or an ISBN, sometimes both, sometimes twice (`1895-5770 1895-5770`).
 pub(crate) fn classify_standard_number(r: &mut Reference, sn: &str) {
     for part in sn.split([',', ';', ' ']).filter(|p| !p.is_empty()) {
-        let digits: String = part.chars().filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x').collect();
-        if digits.len() == 8 && r.issn.is_none() {
+        let is_digit = |b: &u8| b.is_ascii_digit() || *b == b'X' || *b == b'x';
+        let n_digits = part.bytes().filter(is_digit).count();
+        if n_digits == 8 && r.issn.is_none() {
+            let digits: String = part.bytes().filter(is_digit).map(char::from).collect();
             r.issn = normalize::issn(&digits);
-        } else if (digits.len() == 10 || digits.len() == 13) && r.isbn.is_none() {
-            r.isbn = Some(digits.to_ascii_uppercase());
+        } else if (n_digits == 10 || n_digits == 13) && r.isbn.is_none() {
+            r.isbn =
+                Some(part.bytes().filter(is_digit).map(|b| char::from(b.to_ascii_uppercase())).collect());
         }
     }
 }

@@ -21,7 +21,7 @@ pub(crate) struct Field<'a> {
 impl Field<'_> {
     /// Appends a continuation line: joined with a space for running text.
     pub(crate) fn continue_with(&mut self, more: &str) {
-        let more = more.trim();
+        let more = more.trim_ascii();
         if more.is_empty() {
             return;
         }
@@ -48,24 +48,30 @@ pub(crate) trait TagSyntax {
 pub(crate) fn split_fields<'a, S: TagSyntax>(raw: &'a str, first_line: u32) -> (Vec<Field<'a>>, usize) {
     let mut fields: Vec<Field<'a>> = Vec::with_capacity(32);
     let mut n_preamble = 0;
-    for (offset, line) in raw.split('\n').enumerate() {
+    let mut start = 0;
+    let mut number = first_line;
+    // The memchr crate's iterator is vectorised; `str::split` is not.
+    let ends = memchr::memchr_iter(b'\n', raw.as_bytes()).chain(std::iter::once(raw.len()));
+    for end in ends {
+        let line = &raw[start..end];
+        start = end + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
-        let number = first_line + offset as u32;
         if let Some((tag, value)) = S::split_tag(line) {
-            fields.push(Field { tag, value: Cow::Borrowed(value.trim()), line: number });
-            continue;
-        }
-        if line.trim().is_empty() {
-            continue;
-        }
-        match fields.last_mut() {
-            Some(last) if S::is_list_tag(last.tag) => {
-                let (tag, line_of_tag) = (last.tag, number);
-                fields.push(Field { tag, value: Cow::Borrowed(line.trim()), line: line_of_tag });
+            fields.push(Field { tag, value: Cow::Borrowed(value.trim_ascii()), line: number });
+        } else if !line.trim_ascii().is_empty() {
+            match fields.last_mut() {
+                Some(last) if S::is_list_tag(last.tag) => {
+                    let tag = last.tag;
+                    fields.push(Field { tag, value: Cow::Borrowed(line.trim_ascii()), line: number });
+                }
+                Some(last) => last.continue_with(line),
+                None => n_preamble += 1,
             }
-            Some(last) => last.continue_with(line),
-            None => n_preamble += 1,
+        }
+        number += 1;
+        if start > raw.len() {
+            break;
         }
     }
     (fields, n_preamble)

@@ -3,6 +3,8 @@
 //! Every function takes what an export wrote and returns the normalised value, or `None` when
 //! the input holds no such value. None of them panics on any input.
 
+use std::borrow::Cow;
+
 use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 
 use super::Author;
@@ -11,14 +13,24 @@ use super::Author;
 /// zero-width and byte-order-mark characters, and puts the text in Unicode NFC. Empty text
 /// becomes `None`.
 pub fn text(raw: &str) -> Option<String> {
-    let trimmed = raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    text_cow(raw).map(Cow::into_owned)
+}
+
+/// [`text`] without a copy when the input is already tidy (most values are).
+pub fn text_cow(raw: &str) -> Option<Cow<'_, str>> {
+    let mut trimmed = raw.trim_ascii();
+    if trimmed.as_bytes().first().is_some_and(|b| *b >= 0x80)
+        || trimmed.as_bytes().last().is_some_and(|b| *b >= 0x80)
+    {
+        trimmed = trimmed.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    }
     if trimmed.is_empty() {
         return None;
     }
-    // Most values are already tidy; finding that out with a few vectorised scans and copying
-    // is several times faster than rebuilding the text character by character.
+    // Finding out that text is tidy with a few vectorised scans is several times faster than
+    // rebuilding it character by character.
     if is_tidy(trimmed) {
-        return Some(trimmed.to_owned());
+        return Some(Cow::Borrowed(trimmed));
     }
     let mut out = String::with_capacity(trimmed.len());
     let mut pending_space = false;
@@ -39,8 +51,8 @@ pub fn text(raw: &str) -> Option<String> {
         return None;
     }
     match is_nfc_quick(out.chars()) {
-        unicode_normalization::IsNormalized::Yes => Some(out),
-        _ => Some(out.nfc().collect()),
+        unicode_normalization::IsNormalized::Yes => Some(Cow::Owned(out)),
+        _ => Some(Cow::Owned(out.nfc().collect())),
     }
 }
 
@@ -198,17 +210,22 @@ pub fn pmcid(raw: &str) -> Option<String> {
 /// Normalises a page range: dashes to `-`, `pp.` dropped, and abbreviated end pages expanded
 /// (`1297-306` becomes `1297-1306`, `e12-15` stays as exported when letters differ).
 pub fn pages(raw: &str) -> Option<String> {
-    let mut t = text(raw)?;
+    let mut t = text_cow(raw)?;
     for prefix in ["pp.", "pp", "p."] {
         if let Some(rest) = t.strip_prefix(prefix) {
-            t = rest.trim_start().to_string();
+            t = Cow::Owned(rest.trim_start().to_string());
             break;
         }
     }
-    let t = t.replace(['\u{2013}', '\u{2014}', '\u{2012}', '\u{2010}', '\u{2011}', '\u{2212}'], "-");
-    let t = t.replace("--", "-");
+    const DASHES: [char; 6] = ['\u{2013}', '\u{2014}', '\u{2012}', '\u{2010}', '\u{2011}', '\u{2212}'];
+    if !t.is_ascii() && t.contains(DASHES) {
+        t = Cow::Owned(t.replace(DASHES, "-"));
+    }
+    if t.contains("--") {
+        t = Cow::Owned(t.replace("--", "-"));
+    }
     let Some((start, end)) = t.split_once('-') else {
-        return if t.is_empty() { None } else { Some(t) };
+        return if t.is_empty() { None } else { Some(t.into_owned()) };
     };
     let (start, end) = (start.trim(), end.trim());
     if end.is_empty() || start == end {
@@ -221,14 +238,20 @@ pub fn pages(raw: &str) -> Option<String> {
     let (sp, sd) = split_alpha_prefix(start);
     let (ep, ed) = split_alpha_prefix(end);
     let digits_only = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let join = |parts: &[&str]| {
+        let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
+        out.push_str(start);
+        out.push('-');
+        parts.iter().for_each(|p| out.push_str(p));
+        out
+    };
     if digits_only(sd) && digits_only(ed) && (ep.is_empty() || ep == sp) && ed.len() < sd.len() {
-        let expanded = format!("{}{}", &sd[..sd.len() - ed.len()], ed);
-        return Some(format!("{start}-{sp}{expanded}"));
+        return Some(join(&[sp, &sd[..sd.len() - ed.len()], ed]));
     }
     if digits_only(sd) && digits_only(ed) && ep.is_empty() && !sp.is_empty() {
-        return Some(format!("{start}-{sp}{ed}"));
+        return Some(join(&[sp, ed]));
     }
-    Some(format!("{start}-{end}"))
+    Some(join(&[end]))
 }
 
 fn split_alpha_prefix(s: &str) -> (&str, &str) {
@@ -240,7 +263,7 @@ fn split_alpha_prefix(s: &str) -> (&str, &str) {
 pub fn page_range(start: Option<&str>, end: Option<&str>) -> Option<String> {
     match (start.map(str::trim).filter(|s| !s.is_empty()), end.map(str::trim).filter(|s| !s.is_empty())) {
         (Some(s), Some(e)) if s.contains('-') || s.contains('\u{2013}') => pages(s).or_else(|| pages(e)),
-        (Some(s), Some(e)) => pages(&format!("{s}-{e}")),
+        (Some(s), Some(e)) => pages(&[s, "-", e].concat()),
         (Some(s), None) => pages(s),
         (None, Some(e)) => pages(e),
         (None, None) => None,
@@ -273,7 +296,7 @@ pub fn year(raw: &str) -> Option<i32> {
 /// Parses one author as exports write them: `Family, Given` (RIS, EndNote, WoS, `FAU`),
 /// `Family GA` (MEDLINE `AU`, Scopus), or a corporate name. Returns `None` for empty input.
 pub fn author(raw: &str) -> Option<Author> {
-    let t = text(raw)?;
+    let t = text_cow(raw)?;
     let t = t.trim_end_matches([',', ';']).trim();
     if t.is_empty() {
         return None;
@@ -375,7 +398,12 @@ pub fn issn(raw: &str) -> Option<String> {
     if compact.len() == 8 && compact[..7].bytes().all(|b| b.is_ascii_digit()) {
         let last = compact.as_bytes()[7];
         if last.is_ascii_digit() || last == b'X' || last == b'x' {
-            return Some(format!("{}-{}", &compact[..4], compact[4..].to_ascii_uppercase()));
+            let mut out = String::with_capacity(9);
+            out.push_str(&compact[..4]);
+            out.push('-');
+            out.push_str(&compact[4..7]);
+            out.push(char::from(last.to_ascii_uppercase()));
+            return Some(out);
         }
     }
     Some(t)
