@@ -49,10 +49,9 @@ pub(crate) fn split_fields<'a, S: TagSyntax>(raw: &'a str, first_line: u32) -> (
     let mut fields: Vec<Field<'a>> = Vec::with_capacity(32);
     let mut n_preamble = 0;
     let mut start = 0;
-    let mut number = first_line;
     // The memchr crate's iterator is vectorised; `str::split` is not.
     let ends = memchr::memchr_iter(b'\n', raw.as_bytes()).chain(std::iter::once(raw.len()));
-    for end in ends {
+    for (number, end) in (first_line..).zip(ends) {
         let line = &raw[start..end];
         start = end + 1;
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -69,7 +68,6 @@ pub(crate) fn split_fields<'a, S: TagSyntax>(raw: &'a str, first_line: u32) -> (
                 None => n_preamble += 1,
             }
         }
-        number += 1;
         if start > raw.len() {
             break;
         }
