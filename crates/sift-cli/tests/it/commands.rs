@@ -1,0 +1,128 @@
+//! Every command on a review file, as a user would type it.
+
+use crate::{s, sift, sift_ok, test_data};
+
+#[test]
+fn a_review_from_init_to_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let review = dir.path().join("np.sift");
+    let review = s(&review);
+
+    let out =
+        sift_ok(&["init", review, "--title", "Neuropathic pain in cancer survivors", "--type", "scoping"]);
+    assert!(out.contains("created scoping review"), "{out}");
+    let (code, _, err) = sift(&["init", review, "--title", "again"]);
+    assert_eq!(code, 2, "creating over an existing review is the user's mistake");
+    assert!(err.contains("already exists"), "{err}");
+
+    sift_ok(&[
+        "stream",
+        "add",
+        review,
+        "pharma-reviews",
+        "--description",
+        "Pharmacological: systematic reviews",
+    ]);
+    let (code, _, err) = sift(&["stream", "add", review, "bad name"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("NAME:"), "the field is named: {err}");
+    let out = sift_ok(&["stream", "list", review]);
+    assert!(out.contains("default (default)") && out.contains("pharma-reviews"), "{out}");
+
+    // Bad input is refused with the field named, and nothing is written.
+    let pubmed = test_data("asreview/pubmed_zotero.ris");
+    let (code, _, err) =
+        sift(&["search", "add", review, "--source", "PubMed", "--run-date", "2024-13-01", s(&pubmed)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--run-date:"), "{err}");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not an export\n").unwrap();
+    let (code, _, err) = sift(&["search", "add", review, "--source", "PubMed", s(&pubmed), s(&notes)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("notes.txt") && err.contains("could not tell the format"), "{err}");
+    let empty = dir.path().join("empty.ris");
+    std::fs::write(&empty, "").unwrap();
+    let (code, _, err) = sift(&["search", "add", review, "--source", "PubMed", s(&empty)]);
+    assert_eq!(code, 2);
+    assert!(err.contains("empty.ris") && err.contains("empty"), "{err}");
+    let out = sift_ok(&["search", "list", review]);
+    assert!(out.contains("no searches yet"), "failed imports leave nothing behind: {out}");
+
+    // A real search.
+    let out = sift_ok(&[
+        "search",
+        "add",
+        review,
+        "--stream",
+        "pharma-reviews",
+        "--source",
+        "PubMed",
+        "--query",
+        "neuropathic pain",
+        "--run-date",
+        "2024-03-15",
+        "--limits",
+        "2004-2026; English, Danish",
+        "--hits",
+        "8",
+        s(&pubmed),
+    ]);
+    assert!(out.contains("6 records imported"), "{out}");
+    assert!(out.contains("the database reported 8 hits; 6 records were imported"), "{out}");
+    let psycinfo = test_data("asreview/ovid_psycinfo.ris");
+    sift_ok(&["search", "add", review, "--source", "PsycInfo", "--platform", "Ovid", s(&psycinfo)]);
+    let out = sift_ok(&["search", "list", review]);
+    let row = out.lines().find(|l| l.contains("PubMed")).unwrap();
+    assert!(row.contains("pharma-reviews") && row.contains("2024-03-15") && row.contains("-2"), "{out}");
+    let out = sift_ok(&["search", "list", review, "-v"]);
+    assert!(out.contains("limits: 2004-2026; English, Danish") && out.contains("sha256"), "{out}");
+
+    // Records.
+    let out = sift_ok(&["records", "list", review, "--stream", "pharma-reviews"]);
+    assert!(out.contains("6 of 6 matching records"), "{out}");
+    let out = sift_ok(&["records", "list", review, "--text", "crohn", "--limit", "2"]);
+    assert!(out.lines().last().unwrap().starts_with("2 of "), "{out}");
+    let out = sift_ok(&["records", "show", review, "1"]);
+    assert!(
+        out.contains("record 1 (search 1, pubmed_zotero.ris line 1") && out.contains("--- raw text ---"),
+        "{out}"
+    );
+    assert!(out.contains("TY  - JOUR"), "{out}");
+    let (code, _, err) = sift(&["records", "show", review, "999"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("record \"999\" not found"), "{err}");
+    let (code, _, err) = sift(&["records", "list", review, "--type", "poem"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--type: unknown type"), "{err}");
+
+    // Export and read back.
+    let exported = dir.path().join("pharma.ris");
+    sift_ok(&["export", review, "--stream", "pharma-reviews", "--to", "ris", "--out", s(&exported)]);
+    let out = sift_ok(&["convert", s(&exported), "--to", "jsonl"]);
+    assert_eq!(out.lines().count(), 6);
+
+    let out = sift_ok(&["log", review]);
+    assert!(
+        out.contains("review.created") && out.contains("search.added") && out.contains("tester"),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_review_files_are_named() {
+    let (code, _, err) = sift(&["search", "list", "/nonexistent/nope.sift"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.sift") && err.contains("sift init"), "{err}");
+}
+
+#[test]
+fn convert_reads_every_format_and_names_bad_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("x.ris");
+    std::fs::write(&binary, b"%PDF-1.4 \x00\x01").unwrap();
+    let (code, out, err) =
+        sift(&["convert", s(&test_data("asreview/embase.ris")), s(&binary), "--to", "jsonl"]);
+    assert_eq!(code, 2, "a file that cannot be read fails the command");
+    assert_eq!(out.lines().count(), 6, "the readable file is still converted");
+    assert!(err.contains("x.ris") && err.contains("PDF"), "{err}");
+}
