@@ -277,7 +277,7 @@ const NOTE_COLUMNS: &[&str] = &["extra", "notes", "note", "n1"];
 
 /// What R writes for a missing value. Columns that map to a field read it as empty; columns
 /// kept in `extra` keep it, since a screening label of `NA` may mean something to the caller.
-const MISSING: &str = "NA";
+pub(crate) const MISSING: &str = "NA";
 
 /// The header row, resolved into what each column feeds.
 struct Header {

@@ -7,9 +7,10 @@
 use std::io::{self, Write};
 
 use sift_domain::Reference;
+use sift_domain::biblio::normalize;
 
 use super::ExportRecord;
-use crate::table::{split_authors, split_keywords, split_semicolons};
+use crate::table::{MISSING, split_authors, split_keywords, split_semicolons};
 
 /// The header row, in order.
 pub(crate) const COLUMNS: &[&str] = &[
@@ -52,7 +53,7 @@ impl<W: Write> CsvWriter<W> {
         self.header()?;
         let r: &Reference = record.reference;
         let text = |value: &Option<String>| value.clone().unwrap_or_default();
-        let authors = list(&r.author_strings(), |cell| split_authors(cell).len());
+        let authors = list(&r.author_strings(), one_author);
         let row: [String; 23] = [
             record.id.unwrap_or_default().to_string(),
             r.work_type.as_str().to_string(),
@@ -72,8 +73,8 @@ impl<W: Write> CsvWriter<W> {
             text(&r.isbn),
             text(&r.publisher),
             text(&r.language),
-            list(&r.publication_types, |cell| split_semicolons(cell).len()),
-            list(&r.keywords, |cell| split_keywords(cell).len()),
+            list(&r.publication_types, one_publication_type),
+            list(&r.keywords, one_keyword),
             text(&r.url),
             record.source_file.unwrap_or_default().to_string(),
             record.source_line.map(|l| l.to_string()).unwrap_or_default(),
@@ -96,16 +97,29 @@ impl<W: Write> CsvWriter<W> {
     }
 }
 
-/// Joins a list with `; `. A single item the reader would split or unwrap (`a, b`, `['a']`)
-/// ends in `;` so it reads back as one.
-fn list(items: &[String], n_read_back: impl Fn(&str) -> usize) -> String {
+/// Joins a list with `; `. A cell the reader would take for a list literal (`['a', 'b']`) or
+/// for R's missing value (an author called `NA`), or a single item it would split or unwrap (`a, b` as keywords, `Smith AB, Jones CD` as
+/// authors), ends in `;` so it reads back as written.
+fn list(items: &[String], reads_back_as_one: impl Fn(&str) -> bool) -> String {
     let mut cell = items.join("; ");
-    if let [item] = items
-        && (n_read_back(&cell) != 1 || item.trim_start().starts_with('['))
-    {
+    let looks_like_literal = cell.trim_start().starts_with('[') && cell.trim_end().ends_with(']');
+    let looks_missing = cell.trim() == MISSING;
+    if looks_like_literal || looks_missing || (items.len() == 1 && !reads_back_as_one(&cell)) {
         cell.push(';');
     }
     cell
+}
+
+fn one_author(cell: &str) -> bool {
+    split_authors(cell) == normalize::author(cell).into_iter().collect::<Vec<_>>()
+}
+
+fn one_keyword(cell: &str) -> bool {
+    split_keywords(cell) == normalize::text(cell).into_iter().collect::<Vec<_>>()
+}
+
+fn one_publication_type(cell: &str) -> bool {
+    split_semicolons(cell) == normalize::text(cell).into_iter().collect::<Vec<_>>()
 }
 
 #[cfg(test)]
@@ -147,12 +161,15 @@ mod tests {
     #[test]
     fn single_items_that_would_split_get_a_trailing_semicolon() {
         let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let n_keywords = |cell: &str| split_keywords(cell).len();
-        assert_eq!(list(&strings(&["Sugar, dietary"]), n_keywords), "Sugar, dietary;");
-        assert_eq!(list(&strings(&["Sugar"]), n_keywords), "Sugar");
-        assert_eq!(list(&strings(&["['a']"]), n_keywords), "['a'];");
-        assert_eq!(list(&strings(&["a, b", "c"]), n_keywords), "a, b; c");
-        assert_eq!(list(&[], n_keywords), "");
+        assert_eq!(list(&strings(&["Sugar, dietary"]), one_keyword), "Sugar, dietary;");
+        assert_eq!(list(&strings(&["Sugar"]), one_keyword), "Sugar");
+        assert_eq!(list(&strings(&["['a']"]), one_keyword), "['a'];");
+        assert_eq!(list(&strings(&["['a', 'b", "c']"]), one_keyword), "['a', 'b; c'];");
+        assert_eq!(list(&strings(&["a, b", "c"]), one_keyword), "a, b; c");
+        assert_eq!(list(&strings(&["Smith AB, Jones CD"]), one_author), "Smith AB, Jones CD;");
+        assert_eq!(list(&strings(&["Smith, John"]), one_author), "Smith, John");
+        assert_eq!(list(&strings(&["NA"]), one_author), "NA;");
+        assert_eq!(list(&[], one_keyword), "");
     }
 
     #[test]
