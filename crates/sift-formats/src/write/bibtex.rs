@@ -27,49 +27,45 @@ impl<W: Write> BibtexWriter<W> {
         let r = record.reference;
         let entry_type = entry_type(r.work_type);
         let key = self.key_for(record);
-        let mut fields: Vec<(&str, String)> = Vec::new();
+        let mut fields = Fields(Vec::new());
         if !r.authors.is_empty() {
             let authors: Vec<String> = r.authors.iter().map(author).collect();
-            fields.push(("author", authors.join(" and ")));
+            fields.push("author", Some(&authors.join(" and ")), str::to_string);
         }
-        let mut text = |name, value: &Option<String>| {
-            if let Some(value) = value.as_deref().map(one_line).filter(|v| !v.is_empty()) {
-                fields.push((name, escape(&value)));
-            }
-        };
-        text("title", &r.title);
+        fields.push("title", r.title.as_deref(), escape);
         let container = match entry_type {
             "incollection" | "inproceedings" => "booktitle",
             _ => "journal",
         };
-        text(container, &r.journal);
-        text("shortjournal", &r.journal_abbrev);
-        text("year", &r.year.map(|y| y.to_string()));
-        text("volume", &r.volume);
-        text("number", &r.issue);
-        let pages = r.pages.as_ref().map(|p| p.replacen('-', "--", 1));
-        text("pages", &pages);
+        fields.push(container, r.journal.as_deref(), escape);
+        fields.push("shortjournal", r.journal_abbrev.as_deref(), escape);
+        fields.push("year", r.year.map(|y| y.to_string()).as_deref(), escape);
+        fields.push("volume", r.volume.as_deref(), escape);
+        // `number` is a journal issue only in articles and the like; elsewhere it numbers a
+        // report or a volume in a series, so the issue goes in BibLaTeX's `issue`.
+        let issue = match entry_type {
+            "article" | "misc" | "unpublished" => "number",
+            _ => "issue",
+        };
+        fields.push(issue, r.issue.as_deref(), escape);
+        fields.push("pages", r.pages.as_deref(), page_range);
         let publisher = match entry_type {
             "phdthesis" => "school",
             "techreport" => "institution",
             _ => "publisher",
         };
-        text(publisher, &r.publisher);
-        text("issn", &r.issn);
-        text("isbn", &r.isbn);
-        text("pmid", &r.pmid);
-        text("pmcid", &r.pmcid);
-        text("language", &r.language);
-        let keywords = (!r.keywords.is_empty()).then(|| r.keywords.join(", "));
-        text("keywords", &keywords);
-        text("abstract", &r.abstract_text);
-        for (name, value) in [("doi", &r.doi), ("url", &r.url)] {
-            if let Some(value) = value.as_deref().map(one_line).filter(|v| !v.is_empty()) {
-                fields.push((name, verbatim(&value)));
-            }
-        }
+        fields.push(publisher, r.publisher.as_deref(), escape);
+        fields.push("issn", r.issn.as_deref(), escape);
+        fields.push("isbn", r.isbn.as_deref(), escape);
+        fields.push("pmid", r.pmid.as_deref(), escape);
+        fields.push("pmcid", r.pmcid.as_deref(), escape);
+        fields.push("language", r.language.as_deref(), escape);
+        fields.push("keywords", keyword_list(&r.keywords).as_deref(), escape);
+        fields.push("abstract", r.abstract_text.as_deref(), escape);
+        fields.push("doi", r.doi.as_deref(), verbatim);
+        fields.push("url", r.url.as_deref(), verbatim);
         write!(self.out, "@{entry_type}{{{key}")?;
-        for (name, value) in &fields {
+        for (name, value) in &fields.0 {
             write!(self.out, ",\n  {name} = {{{value}}}")?;
         }
         self.out.write_all(b"\n}\n\n")
@@ -103,6 +99,43 @@ impl<W: Write> BibtexWriter<W> {
     }
 }
 
+/// An entry's fields, in the order written.
+struct Fields(Vec<(&'static str, String)>);
+
+impl Fields {
+    /// Adds a field unless the value is missing or blank; `encode` makes it BibTeX.
+    fn push(&mut self, name: &'static str, value: Option<&str>, encode: fn(&str) -> String) {
+        if let Some(value) = value.map(one_line).filter(|v| !v.is_empty()) {
+            self.0.push((name, encode(&value)));
+        }
+    }
+}
+
+/// A page range with TeX's en dash `--`; the parts are escaped on their own, so the dash is
+/// not broken up as a ligature.
+fn page_range(pages: &str) -> String {
+    match pages.split_once('-') {
+        Some((start, end)) => format!("{}--{}", escape(start), escape(end)),
+        None => escape(pages),
+    }
+}
+
+/// Keywords joined with `, `, the BibLaTeX convention; with `; ` when a keyword holds a
+/// comma (readers split on `;` when there is one), and a lone such keyword ends in `;`.
+fn keyword_list(keywords: &[String]) -> Option<String> {
+    if keywords.is_empty() {
+        return None;
+    }
+    if !keywords.iter().any(|k| k.contains(',')) {
+        return Some(keywords.join(", "));
+    }
+    let mut list = keywords.join("; ");
+    if keywords.len() == 1 {
+        list.push(';');
+    }
+    Some(list)
+}
+
 /// The entry type for a work type.
 fn entry_type(work_type: WorkType) -> &'static str {
     match work_type {
@@ -120,21 +153,30 @@ fn entry_type(work_type: WorkType) -> &'static str {
 }
 
 /// `Family, Given`; a name that would confuse BibTeX's name parser (a corporate author, a
-/// family name with a comma or an `and`) is braced.
+/// family name with a comma or an `and`) is braced. A name with only a given part is written
+/// as a corporate name, as the RIS and CSV readers read `, Given`.
 fn author(author: &Author) -> String {
     let family = escape(&one_line(&author.family));
+    let given = author.given.as_deref().map(one_line).filter(|g| !g.is_empty()).map(|g| escape(&g));
     let awkward = family.contains(',') || family.to_ascii_lowercase().contains(" and ");
-    match author.given.as_deref().map(one_line).filter(|g| !g.is_empty()) {
-        Some(given) if awkward => format!("{{{family}}}, {}", escape(&given)),
-        Some(given) => format!("{family}, {}", escape(&given)),
+    match given {
+        Some(given) if family.is_empty() => format!("{{{given}}}"),
+        Some(given) if awkward => format!("{{{family}}}, {given}"),
+        Some(given) => format!("{family}, {given}"),
         None => format!("{{{family}}}"),
     }
 }
 
-/// Escapes the characters TeX reserves, so braces stay balanced and `%` is not a comment.
+/// Escapes the characters TeX reserves, so braces stay balanced and `%` is not a comment,
+/// and breaks up TeX's ligatures (`--` is a dash, `''` a closing quote) with `{}`.
 fn escape(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
+    let mut previous = None;
     for c in value.chars() {
+        if matches!(c, '-' | '\'' | '`') && previous == Some(c) {
+            out.push_str("{}");
+        }
+        previous = Some(c);
         match c {
             '\\' => out.push_str("\\textbackslash{}"),
             '&' | '%' | '$' | '#' | '_' | '{' | '}' => {
@@ -240,7 +282,7 @@ mod tests {
              journal = {Journal of Tests},\n  shortjournal = {J Tests},\n  year = {2020},\n  \
              volume = {12},\n  number = {3},\n  pages = {1297--1306},\n  publisher = {Test Press},\n  \
              issn = {1234-567X},\n  isbn = {9783161484100},\n  pmid = {32336025},\n  \
-             pmcid = {PMC7123456},\n  language = {English},\n  keywords = {Rats, Sugar, dietary},\n  \
+             pmcid = {PMC7123456},\n  language = {English},\n  keywords = {Rats; Sugar, dietary},\n  \
              abstract = {Background: line one line two.},\n  doi = {10.1000/xyz_1},\n  \
              url = {https://example.org/a_b?x=1}\n}\n\n"
         );
@@ -293,6 +335,12 @@ mod tests {
     #[test]
     fn escaping_keeps_braces_balanced() {
         assert_eq!(escape(r"a\b {c} ~^"), r"a\textbackslash{}b \{c\} \textasciitilde{}\textasciicircum{}");
+        assert_eq!(escape("a--b ''c'' ``d"), "a-{}-b '{}'c'{}' `{}`d");
+        let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(keyword_list(&strings(&["a", "b"])).as_deref(), Some("a, b"));
+        assert_eq!(keyword_list(&strings(&["a", "b, c"])).as_deref(), Some("a; b, c"));
+        assert_eq!(keyword_list(&strings(&["b, c"])).as_deref(), Some("b, c;"));
+        assert_eq!(keyword_list(&[]), None);
         assert_eq!(verbatim("http://x/{a}"), "http://x/%7Ba%7D");
         assert_eq!(author(&Author::new("Smith, Jr", Some("J".into()))), "{Smith, Jr}, J");
         assert_eq!(letters(0), "a");
