@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use sift_formats::{Format, ParsedRecord, ReadOptions, read_bytes};
 
 fn formats_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/formats");
+    let dir = crate::shared_data().join("formats");
     dir.is_dir().then_some(dir)
 }
 

@@ -1,4 +1,4 @@
-//! Reads every CSV/TSV export in the shared corpus (`/work/shared/data`) with the table reader
+//! Reads every CSV/TSV export in the shared corpus (`../shared/data`) with the table reader
 //! and checks it against the `csv` crate's own row count plus a few known values per file.
 //!
 //! The corpus is not part of the repository (some of it is GPL); when it is absent the test
@@ -7,8 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use sift_formats::{Encoding, Format, ReadOptions, Severity, read_bytes};
-
-const CORPUS: &str = "/work/shared/data";
 
 /// Folders whose `.csv`, `.tsv` and `.tab` files are all read, and single files.
 const FOLDERS: &[&str] =
@@ -46,15 +44,16 @@ fn csv_crate_rows(bytes: &[u8], delimiter: u8) -> usize {
 }
 
 fn corpus_files() -> Option<Vec<PathBuf>> {
-    let root = Path::new(CORPUS);
+    let root = crate::shared_data();
+    let root = root.as_path();
     if !root.is_dir() {
-        eprintln!("NOTICE: table corpus not found at {CORPUS}; table_corpus checks were skipped");
+        eprintln!("NOTICE: table corpus not found at {}; table_corpus checks were skipped", root.display());
         return None;
     }
     let mut files = Vec::new();
     for folder in FOLDERS {
         let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
-            eprintln!("NOTICE: {CORPUS}/{folder} is missing; skipped");
+            eprintln!("NOTICE: {}/{folder} is missing; skipped", root.display());
             continue;
         };
         let mut found: Vec<PathBuf> = entries
@@ -127,7 +126,7 @@ fn every_corpus_table_reads_with_the_csv_crates_row_count() {
 }
 
 fn corpus_file(relative: &str) -> Option<sift_formats::Parsed> {
-    let path = Path::new(CORPUS).join(relative);
+    let path = crate::shared_data().join(relative);
     if !path.is_file() {
         eprintln!("NOTICE: {} not found; check skipped", path.display());
         return None;

@@ -15,8 +15,6 @@ use std::path::{Path, PathBuf};
 
 use sift_formats::{Format, ParsedRecord, ReadOptions, read_bytes};
 
-const DEFAULT_CORPUS: &str = "/work/shared/data/formats";
-
 /// Folders walked for `.bib` files, and single files read besides.
 const FOLDERS: &[&str] = &["bibtexparser", "biblatex", "citation-js"];
 const FILES: &[&str] = &["asysd/zotero_export.bib", "synthesisr/Scopus_bib_example.bib"];
@@ -36,7 +34,9 @@ const KNOWN_DIFFERENCES: &[(&str, usize, &str)] = &[
 ];
 
 fn corpus() -> Option<PathBuf> {
-    let root = PathBuf::from(std::env::var("SIFT_FORMATS_CORPUS").unwrap_or_else(|_| DEFAULT_CORPUS.into()));
+    let root = std::env::var("SIFT_FORMATS_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| crate::shared_data().join("formats"));
     if root.is_dir() {
         Some(root)
     } else {

@@ -1,7 +1,7 @@
 //! Reads the shared XML corpus (PubMed efetch, Zotero and Mendeley EndNote XML, JATS full texts).
 //!
 //! The files are GPL-licensed and live outside the repository, in
-//! `/work/shared/data/formats`; when that folder is absent the tests say so and pass. Record
+//! `../shared/data/formats`; when that folder is absent the tests say so and pass. Record
 //! counts are checked against a plain count of record start tags, independent of the reader.
 
 use std::path::{Path, PathBuf};
@@ -9,11 +9,9 @@ use std::path::{Path, PathBuf};
 use sift_domain::WorkType;
 use sift_formats::{Format, Parsed, ReadOptions, read_bytes};
 
-const CORPUS: &str = "/work/shared/data/formats";
-
 /// The corpus file at `relative`, or `None` (with a visible notice) when the corpus is absent.
 fn corpus_file(relative: &str) -> Option<PathBuf> {
-    let path = Path::new(CORPUS).join(relative);
+    let path = crate::shared_data().join("formats").join(relative);
     if path.exists() {
         Some(path)
     } else {
