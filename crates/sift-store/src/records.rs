@@ -37,8 +37,12 @@ pub struct StoredRecord {
 
 const INSERT_COLUMNS: &str = "review_id, search_id, import_file_id, file_index, file_line, source_id, work_type, title, abstract, authors, year, journal, journal_abbrev, volume, issue, pages, doi, pmid, pmcid, issn, isbn, publisher, language, publication_types, keywords, url, extra, raw";
 const N_INSERT_COLUMNS: usize = 28;
-/// Rows per INSERT statement: well under both backends' limits on placeholders.
-const ROWS_PER_INSERT: usize = 64;
+/// Rows per INSERT statement. SQLite binds `$N` parameters by name in time quadratic in their
+/// number, so one row per (cached, prepared) statement is fastest there; PostgreSQL pays a
+/// round trip per statement, so it gets many rows per statement.
+fn rows_per_insert(conn: &Conn) -> usize {
+    if conn.backend_name() == "PostgreSQL" { 64 } else { 1 }
+}
 
 /// Stores records of one imported file, in multi-row statements.
 pub async fn insert_records(
@@ -48,7 +52,8 @@ pub async fn insert_records(
     file: ImportFileId,
     records: &[NewRecord<'_>],
 ) -> Result<()> {
-    for chunk in records.chunks(ROWS_PER_INSERT) {
+    let rows = rows_per_insert(conn);
+    for chunk in records.chunks(rows) {
         let mut sql = format!("INSERT INTO records ({INSERT_COLUMNS}) VALUES ");
         for row in 0..chunk.len() {
             if row > 0 {
