@@ -1,0 +1,378 @@
+//! Judging one candidate pair: vetoes first, then tiered agreement rules.
+//!
+//! Vetoes (never the same work): different DOIs or different PMIDs when both records have
+//! one; a notice (erratum, retraction, comment, reply, protocol) against anything but the
+//! same kind of notice; a conference abstract against a full paper (unless the policy merges
+//! them); and, without a shared identifier, years more than one apart or different volumes or
+//! first pages. Records without titles are never matched on what they lack.
+//!
+//! A shared DOI or PMID makes a pair certain when titles (if both have one) are alike. Without
+//! one, a pair is certain only when titles are near-identical and author, year and journal
+//! (or volume and page) agree; near misses are queued for a person.
+
+use rayon::prelude::*;
+
+use crate::prepare::Prepared;
+use crate::{Match, Policy, Tier};
+
+/// Why a pair was judged as it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rule {
+    SameDoi,
+    SamePmid,
+    SameMetadata,
+    SimilarMetadata,
+    /// Decided by a person.
+    Person,
+    DifferentDoi,
+    DifferentPmid,
+    Notice,
+    ConferenceAbstract,
+    Year,
+    Volume,
+    Pages,
+    Title,
+    NoTitle,
+}
+
+impl Rule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::SameDoi => "same-doi",
+            Rule::SamePmid => "same-pmid",
+            Rule::SameMetadata => "same-metadata",
+            Rule::SimilarMetadata => "similar-metadata",
+            Rule::Person => "person",
+            Rule::DifferentDoi => "different-doi",
+            Rule::DifferentPmid => "different-pmid",
+            Rule::Notice => "notice",
+            Rule::ConferenceAbstract => "conference-abstract",
+            Rule::Year => "year",
+            Rule::Volume => "volume",
+            Rule::Pages => "pages",
+            Rule::Title => "title",
+            Rule::NoTitle => "no-title",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Rule> {
+        const ALL: [Rule; 14] = [
+            Rule::SameDoi,
+            Rule::SamePmid,
+            Rule::SameMetadata,
+            Rule::SimilarMetadata,
+            Rule::Person,
+            Rule::DifferentDoi,
+            Rule::DifferentPmid,
+            Rule::Notice,
+            Rule::ConferenceAbstract,
+            Rule::Year,
+            Rule::Volume,
+            Rule::Pages,
+            Rule::Title,
+            Rule::NoTitle,
+        ];
+        ALL.into_iter().find(|r| r.as_str() == name)
+    }
+}
+
+/// The judgement of one pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Verdict {
+    Same { tier: Tier, score: f64, rule: Rule },
+    Different(Rule),
+}
+
+/// Judges every candidate pair (in parallel) and keeps those that may be the same work.
+pub fn judge_all(prepared: &[Prepared], pairs: &[(u32, u32)], policy: &Policy) -> Vec<Match> {
+    pairs
+        .par_iter()
+        .filter_map(|&(a, b)| match judge(&prepared[a as usize], &prepared[b as usize], policy) {
+            Verdict::Same { tier, score, rule } => {
+                Some(Match { a: a as usize, b: b as usize, tier, score, rule })
+            }
+            Verdict::Different(_) => None,
+        })
+        .collect()
+}
+
+/// Whether two records describe the same work.
+pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
+    let both = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => Some(x == y),
+        _ => None,
+    };
+    let same_doi = both(&a.doi, &b.doi);
+    let same_pmid = both(&a.pmid, &b.pmid);
+    if same_doi == Some(false) {
+        return Verdict::Different(Rule::DifferentDoi);
+    }
+    if same_pmid == Some(false) {
+        return Verdict::Different(Rule::DifferentPmid);
+    }
+    if a.notice != b.notice {
+        return Verdict::Different(Rule::Notice);
+    }
+    if !policy.merge_conference_abstracts && a.conference_abstract != b.conference_abstract {
+        return Verdict::Different(Rule::ConferenceAbstract);
+    }
+
+    let similarity = (!a.title.is_empty() && !b.title.is_empty()).then(|| titles_alike(a, b));
+    let year_gap = match (a.year, b.year) {
+        (Some(x), Some(y)) => Some((x - y).abs()),
+        _ => None,
+    };
+    let volume_conflict = both(&a.volume, &b.volume) == Some(false);
+    let issue_conflict = both(&a.issue, &b.issue) == Some(false);
+    let page_conflict = both(&a.first_page, &b.first_page) == Some(false);
+    let bibliographic_conflict = year_gap.is_some_and(|g| g > 1) || volume_conflict || page_conflict;
+
+    if same_doi == Some(true) || same_pmid == Some(true) {
+        let rule = if same_doi == Some(true) { Rule::SameDoi } else { Rule::SamePmid };
+        let score = similarity.map_or(1.0, |s| s.score);
+        // The identifier names the work; page or volume differences between databases are
+        // then data-entry noise, but only when the titles agree closely.
+        let certain =
+            (score >= 0.9 && year_gap.is_none_or(|g| g <= 1)) || (score >= 0.7 && !bibliographic_conflict);
+        let tier = if certain { Tier::Certain } else { Tier::Possible };
+        return Verdict::Same { tier, score, rule };
+    }
+
+    let Some(TitleSimilarity { score, via_variant }) = similarity else {
+        return Verdict::Different(Rule::NoTitle);
+    };
+    if score < 0.75 {
+        return Verdict::Different(Rule::Title);
+    }
+    if year_gap.is_some_and(|g| g > 1) {
+        return Verdict::Different(Rule::Year);
+    }
+    if volume_conflict {
+        return Verdict::Different(Rule::Volume);
+    }
+    if page_conflict || issue_conflict {
+        return Verdict::Different(Rule::Pages);
+    }
+
+    let authors = authors_agree(a, b);
+    let journals = journals_agree(&a.journal, &b.journal);
+    let year_equal = year_gap == Some(0);
+    let volume_equal = both(&a.volume, &b.volume) == Some(true);
+    let page_equal = both(&a.first_page, &b.first_page) == Some(true);
+    let last_page_conflict = both(&a.last_page, &b.last_page) == Some(false);
+    let support = usize::from(year_equal)
+        + usize::from(authors == Some(true))
+        + usize::from(journals == Some(true))
+        + usize::from(volume_equal)
+        + usize::from(page_equal);
+    let conflicts = usize::from(authors == Some(false))
+        + usize::from(journals == Some(false))
+        + usize::from(year_gap == Some(1))
+        + usize::from(last_page_conflict);
+    let informative_title = a.n_title_words.min(b.n_title_words) >= 5;
+
+    // Near-identical informative titles, same year and authors, from the same journal (or at
+    // the same volume and page).
+    let by_journal = !via_variant
+        && conflicts == 0
+        && score >= 0.95
+        && informative_title
+        && year_equal
+        && authors != Some(false)
+        && (journals == Some(true) || (volume_equal && page_equal) || journals.is_none())
+        && support >= 2
+        && (page_equal || a.first_page.is_none() || b.first_page.is_none());
+    // Proceedings are named differently by every database; the same first page, year and
+    // authors under a near-identical title are then the evidence.
+    let by_page = !via_variant
+        && score >= 0.97
+        && informative_title
+        && year_equal
+        && authors == Some(true)
+        && page_equal
+        && !last_page_conflict;
+    // Short titles ("Editor's comments") need everything to agree, pages included.
+    let by_everything = score >= 0.98 && conflicts == 0 && support >= 4 && page_equal;
+    if by_journal || by_page || by_everything {
+        return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
+    }
+    let possible = (score >= 0.90 && conflicts <= 1 && support >= 1)
+        || (score >= 0.80 && support >= 3 && conflicts <= 1);
+    if possible {
+        return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
+    }
+    Verdict::Different(Rule::Title)
+}
+
+#[derive(Clone, Copy, Debug)]
+struct TitleSimilarity {
+    score: f64,
+    /// The score came from a subtitle-free or translated form of a title.
+    via_variant: bool,
+}
+
+/// The best similarity of the two titles, also trying one title's main part (without its
+/// subtitle) or its bracketed translation against the other.
+fn titles_alike(a: &Prepared, b: &Prepared) -> TitleSimilarity {
+    let full = title_similarity(&a.title, &b.title);
+    if full >= 0.97 {
+        return TitleSimilarity { score: full, via_variant: false };
+    }
+    let variant = a
+        .title_variants
+        .iter()
+        .map(|v| title_similarity(v, &b.title))
+        .chain(b.title_variants.iter().map(|v| title_similarity(&a.title, v)))
+        .fold(0.0, f64::max);
+    if variant > full + 0.02 {
+        TitleSimilarity { score: variant, via_variant: true }
+    } else {
+        TitleSimilarity { score: full, via_variant: false }
+    }
+}
+
+/// Similarity of two normalised titles in [0, 1] (normalised indel distance).
+pub fn title_similarity(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    rapidfuzz::fuzz::ratio(a.chars(), b.chars())
+}
+
+/// Whether the author lists agree: `None` when either has no authors.
+fn authors_agree(a: &Prepared, b: &Prepared) -> Option<bool> {
+    let (fa, fb) = (a.first_author()?, b.first_author()?);
+    if names_match(fa, fb) {
+        return Some(true);
+    }
+    // Swapped or split name parts: a family name of one among the other's name parts, or the
+    // parts joined ("le" + "quintrec").
+    let in_parts = |name: &str, parts: &[String]| {
+        name.len() >= 3 && (parts.iter().any(|p| p == name) || parts.concat() == name)
+    };
+    if in_parts(fa, &b.first_author_parts) || in_parts(fb, &a.first_author_parts) {
+        return Some(true);
+    }
+    // A database may drop or reorder the first author; accept the first author of either
+    // among the first three of the other.
+    let among = |name: &str, list: &[String]| list.iter().take(3).any(|n| names_match(name, n));
+    Some(among(fa, &b.authors) || among(fb, &a.authors))
+}
+
+fn names_match(a: &str, b: &str) -> bool {
+    a == b
+        || (a.len() >= 4 && b.len() >= 4 && (a.starts_with(b) || b.starts_with(a)))
+        || (a.len().min(b.len()) >= 5 && strsim::jaro_winkler(a, b) >= 0.92)
+}
+
+/// Whether two journals are the same, allowing abbreviations (`j clin oncol` and `journal
+/// clinical oncology`): `None` when either is missing.
+fn journals_agree(a: &[String], b: &[String]) -> Option<bool> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    if a == b {
+        return Some(true);
+    }
+    let prefix_related = |x: &String, y: &String| x.starts_with(y.as_str()) || y.starts_with(x.as_str());
+    if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| prefix_related(x, y)) {
+        return Some(true);
+    }
+    let ja = a.join(" ");
+    let jb = b.join(" ");
+    if rapidfuzz::fuzz::ratio(ja.chars(), jb.chars()) >= 0.85 {
+        return Some(true);
+    }
+    // One is the other's subtitle-free form ("cancer" vs "cancer cytopathology" is not; but
+    // "lancet" vs "lancet london england" is).
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    Some(short.len() >= 1 && long.starts_with(short) && short.iter().map(String::len).sum::<usize>() >= 6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sift_domain::{Author, Reference};
+
+    fn record(title: &str) -> Reference {
+        Reference {
+            title: Some(title.into()),
+            authors: vec![Author::new("Smith", Some("J".into())), Author::new("Jones", Some("A".into()))],
+            year: Some(2013),
+            journal: Some("Journal of Clinical Oncology".into()),
+            volume: Some("31".into()),
+            pages: Some("1297-1306".into()),
+            ..Reference::default()
+        }
+    }
+
+    fn verdict(a: &Reference, b: &Reference) -> Verdict {
+        judge(&Prepared::new(a), &Prepared::new(b), &Policy::default())
+    }
+
+    const TITLE: &str = "Effect of duloxetine on pain, function, and quality of life among patients with chemotherapy-induced painful peripheral neuropathy";
+
+    #[test]
+    fn the_same_article_from_two_databases_is_certain() {
+        let a = record(TITLE);
+        let mut b = record(&TITLE.to_uppercase());
+        b.journal = Some("J Clin Oncol".into());
+        b.authors = vec![Author::new("SMITH", Some("JOHN".into()))];
+        assert!(matches!(
+            verdict(&a, &b),
+            Verdict::Same { tier: Tier::Certain, rule: Rule::SameMetadata, .. }
+        ));
+    }
+
+    #[test]
+    fn vetoes_hold() {
+        let a = record(TITLE);
+        let mut with_doi = a.clone();
+        with_doi.doi = Some("10.1/a".into());
+        let mut other_doi = a.clone();
+        other_doi.doi = Some("10.1/b".into());
+        assert_eq!(verdict(&with_doi, &other_doi), Verdict::Different(Rule::DifferentDoi));
+
+        let mut erratum = a.clone();
+        erratum.title = Some(format!("Erratum: {TITLE}"));
+        assert_eq!(verdict(&a, &erratum), Verdict::Different(Rule::Notice));
+
+        let mut later = a.clone();
+        later.volume = Some("32".into());
+        assert_eq!(verdict(&a, &later), Verdict::Different(Rule::Volume));
+
+        let mut abstract_ = a.clone();
+        abstract_.publication_types = vec!["Conference Abstract".into()];
+        assert_eq!(verdict(&a, &abstract_), Verdict::Different(Rule::ConferenceAbstract));
+        let merge = Policy { merge_conference_abstracts: true };
+        assert!(matches!(
+            judge(&Prepared::new(&a), &Prepared::new(&abstract_), &merge),
+            Verdict::Same { .. }
+        ));
+    }
+
+    #[test]
+    fn empty_records_never_match_on_what_they_lack() {
+        let empty = Reference::default();
+        assert_eq!(verdict(&empty, &empty), Verdict::Different(Rule::NoTitle));
+        let only_doi = Reference { doi: Some("10.1/a".into()), ..Reference::default() };
+        assert!(matches!(verdict(&only_doi, &only_doi), Verdict::Same { rule: Rule::SameDoi, .. }));
+    }
+
+    #[test]
+    fn a_shared_doi_with_unlike_titles_goes_to_a_person() {
+        let mut a = record(TITLE);
+        a.doi = Some("10.1/a".into());
+        let mut b = record("Exercise and balance training in older adults");
+        b.doi = Some("10.1/a".into());
+        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Possible, rule: Rule::SameDoi, .. }));
+    }
+
+    #[test]
+    fn journal_abbreviations_agree() {
+        let w = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(journals_agree(&w("journal clinical oncology"), &w("j clin oncol")), Some(true));
+        assert_eq!(journals_agree(&w("lancet"), &w("lancet london england")), Some(true));
+        assert_eq!(journals_agree(&w("pain"), &w("cancer")), Some(false));
+    }
+}
