@@ -286,7 +286,7 @@ fn journals_agree(a: &[String], b: &[String]) -> Option<bool> {
     // One is the other's subtitle-free form ("cancer" vs "cancer cytopathology" is not; but
     // "lancet" vs "lancet london england" is).
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    Some(short.len() >= 1 && long.starts_with(short) && short.iter().map(String::len).sum::<usize>() >= 6)
+    Some(!short.is_empty() && long.starts_with(short) && short.iter().map(String::len).sum::<usize>() >= 6)
 }
 
 #[cfg(test)]
