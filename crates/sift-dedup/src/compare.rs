@@ -151,6 +151,17 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         return Verdict::Different(Rule::Volume);
     }
     if page_conflict || issue_conflict {
+        // Article numbers against page numbers ("c1804" / "1014") or a typo in a page: with
+        // the same title, year, volume and first author it is worth a person's look.
+        let alike = score >= 0.98
+            && informative_title_pair(a, b)
+            && year_gap == Some(0)
+            && both(&a.volume, &b.volume) == Some(true)
+            && authors_agree(a, b) == Some(true)
+            && !issue_conflict;
+        if alike {
+            return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
+        }
         return Verdict::Different(Rule::Pages);
     }
 
@@ -169,7 +180,7 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         + usize::from(journals == Some(false))
         + usize::from(year_gap == Some(1))
         + usize::from(last_page_conflict);
-    let informative_title = a.n_title_words.min(b.n_title_words) >= 5;
+    let informative_title = informative_title_pair(a, b);
 
     // Near-identical informative titles, same year and authors, from the same journal (or at
     // the same volume and page).
@@ -202,6 +213,11 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
     }
     Verdict::Different(Rule::Title)
+}
+
+/// Titles long enough that agreeing on them means something ("Editorial" does not).
+fn informative_title_pair(a: &Prepared, b: &Prepared) -> bool {
+    a.n_title_words.min(b.n_title_words) >= 5
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -253,6 +269,14 @@ fn authors_agree(a: &Prepared, b: &Prepared) -> Option<bool> {
     if in_parts(fa, &b.first_author_parts) || in_parts(fb, &a.first_author_parts) {
         return Some(true);
     }
+    // Family and given name swapped, as happens with East Asian names: "Xi, L F" / "Long, F X".
+    let initial = |name: &str| name.chars().next();
+    if a.first_author_initial.is_some()
+        && a.first_author_initial == initial(fb)
+        && b.first_author_initial == initial(fa)
+    {
+        return Some(true);
+    }
     // A database may drop or reorder the first author; accept the first author of either
     // among the first three of the other.
     let among = |name: &str, list: &[String]| list.iter().take(3).any(|n| names_match(name, n));
@@ -261,8 +285,10 @@ fn authors_agree(a: &Prepared, b: &Prepared) -> Option<bool> {
 
 fn names_match(a: &str, b: &str) -> bool {
     a == b
-        || (a.len() >= 4 && b.len() >= 4 && (a.starts_with(b) || b.starts_with(a)))
+        || (a.len().min(b.len()) >= 3 && (a.starts_with(b) || b.starts_with(a)))
         || (a.len().min(b.len()) >= 5 && strsim::jaro_winkler(a, b) >= 0.92)
+        // One letter typed wrong, dropped or lost to an encoding error ("Gok", "G?k").
+        || (a.len().min(b.len()) >= 3 && strsim::levenshtein(a, b) <= 1)
 }
 
 /// Whether two journals are the same, allowing abbreviations (`j clin oncol` and `journal

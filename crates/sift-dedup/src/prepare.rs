@@ -32,6 +32,8 @@ pub struct Prepared {
     /// Every name part of the first author (family and given), for databases that swap or
     /// split them ("Xiaoguang, Wang" for "Wang, Xiaoguang"; "Le, Quintrec M.").
     pub first_author_parts: Vec<String>,
+    /// The first letter of the first author's given name, if any.
+    pub first_author_initial: Option<char>,
     /// Journal words, lower-case ASCII, without "the", "of", "and".
     pub journal: Vec<String>,
     pub volume: Option<String>,
@@ -70,7 +72,18 @@ impl Prepared {
             doi: r.doi.clone(),
             pmid: r.pmid.clone(),
             year,
-            authors: r.authors.iter().map(|a| name_key(&a.family)).filter(|a| !a.is_empty()).collect(),
+            authors: if r.authors.first().is_some_and(|a| is_corporate(&a.family)) {
+                // "ASCUS-LSIL Triage Study Group" in one database, its chair in another.
+                Vec::new()
+            } else {
+                r.authors.iter().map(|a| name_key(&a.family)).filter(|a| !a.is_empty()).collect()
+            },
+            first_author_initial: r
+                .authors
+                .first()
+                .and_then(|a| a.given.as_deref())
+                .and_then(|g| deunicode::deunicode(g).chars().find(char::is_ascii_alphabetic))
+                .map(|c| c.to_ascii_lowercase()),
             first_author_parts,
             title_variants,
             last_page: r.pages.as_deref().and_then(last_page),
@@ -111,10 +124,18 @@ pub fn strip_annotations(title: &str) -> String {
                         || inner.parse::<u32>().is_ok()
                         || (!inner.contains(' ') && inner.chars().all(|c| c.is_ascii_alphabetic())))
             })
-        } else if lower.ends_with("(multiple letters)") {
-            Some(trimmed.len() - "(multiple letters)".len())
         } else {
-            None
+            // Cochrane/CRD and letters sections append a parenthesised note.
+            [
+                "(multiple letters)",
+                "(structured abstract)",
+                "(brief record)",
+                "(provisional abstract)",
+                "(abstract)",
+            ]
+            .iter()
+            .find(|note| lower.ends_with(*note))
+            .map(|note| trimmed.len() - note.len())
         };
         match cut {
             Some(at) if at > 0 => t = trimmed[..at].to_string(),
@@ -203,6 +224,28 @@ fn strip_markup(text: &str) -> std::borrow::Cow<'_, str> {
     }
     out.push_str(rest);
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether an author is a group rather than a person.
+fn is_corporate(family: &str) -> bool {
+    let lower = family.to_ascii_lowercase();
+    [
+        "group",
+        "study",
+        "consortium",
+        "collaborat",
+        "committee",
+        "investigators",
+        "society",
+        "association",
+        "network",
+        "organization",
+        "organisation",
+        "pharmaceuticals",
+        "inc",
+    ]
+    .iter()
+    .any(|w| lower.split(|c: char| !c.is_ascii_alphabetic()).any(|word| word.starts_with(w)))
 }
 
 /// ASCII lower-case letters of a family name ("Søndergaard" -> "sondergaard").
