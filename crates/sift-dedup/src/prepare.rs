@@ -258,6 +258,15 @@ pub fn name_key(family: &str) -> String {
 }
 
 fn journal_words(journal: &str) -> Vec<String> {
+    // Embase names a congress supplement "Journal. Conference: 95th Annual Meeting ..."; the
+    // journal is the part before. Parenthesised places ("Cardiology (Switzerland)") and
+    // subtitles after " = " or ": " are dropped too.
+    let mut journal = journal;
+    for cut in [". Conference:", ".Conference:", " = ", " (", ": "] {
+        if let Some(at) = journal.find(cut).filter(|&at| at > 0) {
+            journal = &journal[..at];
+        }
+    }
     let ascii = deunicode::deunicode(journal).to_ascii_lowercase();
     ascii
         .split(|c: char| !c.is_ascii_alphanumeric())
