@@ -43,6 +43,10 @@ enum Command {
     /// List or show imported records.
     #[command(subcommand)]
     Records(cmd::records::Command),
+    /// Find duplicates across databases; review, split and merge them; see source overlap.
+    Dedup(cmd::dedup::Args),
+    /// Deduplicate files without a review: writes one duplicate group per line.
+    DedupFiles(cmd::dedup::FilesArgs),
     /// Export records as RIS, CSV, BibTeX or JSON Lines.
     Export(cmd::export::Args),
     /// Convert bibliographic files between formats, without a review.
@@ -101,6 +105,8 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Stream(command) => cmd::stream::run(command, context).await,
         Command::Search(command) => cmd::search::run(command, context).await,
         Command::Records(command) => cmd::records::run(command, context).await,
+        Command::Dedup(args) => cmd::dedup::run(args, context).await,
+        Command::DedupFiles(args) => cmd::dedup::run_files(args),
         Command::Export(args) => cmd::export::run(args, context).await,
         Command::Convert(args) => cmd::convert::run(args),
         Command::Log(args) => cmd::init::log(args, context).await,

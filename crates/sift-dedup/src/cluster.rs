@@ -68,12 +68,18 @@ impl<'a> Groups<'a> {
     }
 }
 
-/// Groups certain matches; returns the groups and the pairs left for a person.
-pub fn cluster(
-    prepared: &[Prepared],
-    mut matches: Vec<Match>,
-    constraints: &Constraints,
-) -> (Vec<Vec<usize>>, Vec<Match>) {
+/// The outcome of clustering.
+pub struct Clustering {
+    pub groups: Vec<Vec<usize>>,
+    /// The certain matches that joined two groups (a spanning forest of the groups).
+    pub joined: Vec<Match>,
+    /// Pairs left for a person.
+    pub left: Vec<Match>,
+}
+
+/// Groups certain matches; returns the groups, the matches that joined them, and the pairs
+/// left for a person.
+pub fn cluster(prepared: &[Prepared], mut matches: Vec<Match>, constraints: &Constraints) -> Clustering {
     let mut groups = Groups::new(prepared);
     for &(a, b) in &constraints.different {
         groups.apart.entry(a).or_default().push(b);
@@ -103,6 +109,7 @@ pub fn cluster(
             .then((x.a, x.b).cmp(&(y.a, y.b)))
     });
     let mut left = Vec::new();
+    let mut joined = Vec::new();
     for m in matches {
         if person_same.contains(&(m.a, m.b)) || person_different.contains(&(m.a, m.b)) {
             continue;
@@ -113,6 +120,7 @@ pub fn cluster(
         }
         if m.tier == Tier::Certain && groups.compatible(ra, rb) {
             groups.union(ra, rb);
+            joined.push(m);
         } else {
             left.push(Match { tier: Tier::Possible, ..m });
         }
@@ -133,7 +141,7 @@ pub fn cluster(
         g.sort_unstable();
     }
     result.sort_unstable_by_key(|g| g[0]);
-    (result, left)
+    Clustering { groups: result, joined, left }
 }
 
 #[cfg(test)]
@@ -157,9 +165,10 @@ mod tests {
     fn a_chain_never_joins_two_dois() {
         // 0 and 2 have different DOIs; 1 has none and looks like both.
         let prepared = vec![with_doi(Some("10.1/a")), with_doi(None), with_doi(Some("10.1/b"))];
-        let (groups, left) =
+        let Clustering { groups, left, joined } =
             cluster(&prepared, vec![certain(0, 1, 0.99), certain(1, 2, 0.98)], &Constraints::default());
         assert_eq!(groups, vec![vec![0, 1]]);
+        assert_eq!(joined.len(), 1);
         assert_eq!(left.len(), 1);
         assert_eq!((left[0].a, left[0].b, left[0].tier), (1, 2, Tier::Possible));
     }
@@ -168,7 +177,8 @@ mod tests {
     fn person_decisions_win() {
         let prepared = vec![with_doi(None), with_doi(None), with_doi(None)];
         let constraints = Constraints { same: vec![(0, 2)], different: vec![(0, 1)] };
-        let (groups, left) = cluster(&prepared, vec![certain(0, 1, 1.0), certain(1, 2, 1.0)], &constraints);
+        let Clustering { groups, left, .. } =
+            cluster(&prepared, vec![certain(0, 1, 1.0), certain(1, 2, 1.0)], &constraints);
         assert_eq!(groups, vec![vec![0, 2]]);
         assert!(left.iter().all(|m| (m.a, m.b) == (1, 2)), "1 may not join 0's group: {left:?}");
     }

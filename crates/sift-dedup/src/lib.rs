@@ -71,6 +71,9 @@ pub struct Dedup {
     /// refused because they would have joined conflicting records. Never two records already
     /// in one group.
     pub possible: Vec<Match>,
+    /// The certain matches that joined records into the groups (one fewer than each group's
+    /// size): the evidence to log for each automatic merge.
+    pub joined: Vec<Match>,
     pub n_candidate_pairs: usize,
 }
 
@@ -103,6 +106,6 @@ pub fn deduplicate(records: &[Reference], policy: &Policy, constraints: &Constra
     pairs.dedup();
     let n_candidate_pairs = pairs.len();
     let matches = compare::judge_all(&prepared, &pairs, policy);
-    let (groups, possible) = cluster::cluster(&prepared, matches, constraints);
-    Dedup { groups, possible, n_candidate_pairs }
+    let cluster::Clustering { groups, joined, left } = cluster::cluster(&prepared, matches, constraints);
+    Dedup { groups, possible: left, joined, n_candidate_pairs }
 }

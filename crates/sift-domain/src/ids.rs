@@ -28,4 +28,8 @@ define_id! {
     ImportFileId,
     /// One imported reference, never edited or deleted.
     RecordId,
+    /// The unit screened: a cluster of duplicate records with one canonical record.
+    CitationId,
+    /// A possible duplicate pair waiting for (or given) a person's decision.
+    PairId,
 }

@@ -8,5 +8,5 @@ pub mod ids;
 pub mod review;
 
 pub use biblio::{Author, Reference, WorkType};
-pub use ids::{ImportFileId, RecordId, ReviewId, SearchId, StreamId};
+pub use ids::{CitationId, ImportFileId, PairId, RecordId, ReviewId, SearchId, StreamId};
 pub use review::{ParseEnumError, Review, ReviewType, Search, SearchKind, Stream, check_iso_date};

@@ -5,6 +5,7 @@
 //! and returns plain values. Front ends format those values; they never touch the store.
 
 mod clock;
+mod dedup;
 mod error;
 mod export;
 mod import;
@@ -17,9 +18,11 @@ use std::path::{Path, PathBuf};
 use sift_domain::Review;
 use sift_store::Store;
 
+pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
+pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::write::ExportFormat;
 pub use sift_store::records::{RecordFilter, StoredRecord};
 

@@ -9,7 +9,10 @@ use crate::{Backend, Conn, Result, Store, StoreError};
 /// The newest schema this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("migrations/0001_initial.sql")),
+    (2, "dedup", include_str!("migrations/0002_dedup.sql")),
+];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
     let mut tx = store.write().await?;

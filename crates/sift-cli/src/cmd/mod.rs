@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod convert;
+pub mod dedup;
 pub mod export;
 pub mod init;
 pub mod records;
