@@ -175,7 +175,17 @@ impl Service {
 
         let mut n_newly_queued = 0;
         let decided: BTreeSet<(RecordId, RecordId)> = person_judgements(&decisions).into_keys().collect();
+        // One pair per two groups is enough for a person to decide: the most similar one.
+        let group_key = |i: usize| group_of[i].map_or(i, |g| stored.len() + g);
+        let mut best: BTreeMap<(usize, usize), &sift_dedup::Match> = BTreeMap::new();
         for m in result.possible.iter().filter(|m| m.tier == Tier::Possible) {
+            let key = (group_key(m.a).min(group_key(m.b)), group_key(m.a).max(group_key(m.b)));
+            let entry = best.entry(key).or_insert(m);
+            if m.score > entry.score {
+                *entry = m;
+            }
+        }
+        for m in best.into_values() {
             let (a, b) = ordered(stored[m.a].id, stored[m.b].id);
             if decided.contains(&(a, b)) {
                 continue;

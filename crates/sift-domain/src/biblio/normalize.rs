@@ -265,8 +265,8 @@ pub fn page_range(start: Option<&str>, end: Option<&str>) -> Option<String> {
         (Some(s), Some(e)) if s.contains('-') || s.contains('\u{2013}') => pages(s).or_else(|| pages(e)),
         (Some(s), Some(e)) => pages(&[s, "-", e].concat()),
         (Some(s), None) => pages(s),
-        (None, Some(e)) => pages(e),
-        (None, None) => None,
+        // An end page alone is no page range: taken as one it would pass for a first page.
+        (None, Some(_)) | (None, None) => None,
     }
 }
 

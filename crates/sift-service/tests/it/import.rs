@@ -8,7 +8,7 @@ use sift_service::{
 };
 use sift_store::testing::{TestDatabase, on_every_database};
 
-fn test_data(path: &str) -> PathBuf {
+pub fn test_data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test_data/formats").join(path)
 }
 

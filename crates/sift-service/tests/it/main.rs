@@ -1,5 +1,7 @@
 //! Integration tests of sift-service, one binary; each runs on SQLite and, with
 //! `SIFT_TEST_PG_URL`, on PostgreSQL:
-//! - `import`: searches, all-or-nothing imports, listing and exporting records.
+//! - `import`: searches, all-or-nothing imports, listing and exporting records;
+//! - `dedup`: citations across search rounds, people's decisions, source overlap.
 
+mod dedup;
 mod import;
