@@ -12,7 +12,12 @@ pub(crate) fn detect(head: &[u8], file_name: &str) -> Result<Format, String> {
     let extension = file_name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
 
     if text.starts_with('<') {
-        let probe = &text[..text.len().min(8192)];
+        // Cut at a character boundary: byte 8192 may fall inside an accented letter.
+        let mut probe_len = text.len().min(8192);
+        while !text.is_char_boundary(probe_len) {
+            probe_len -= 1;
+        }
+        let probe = &text[..probe_len];
         if probe.contains("<PubmedArticleSet")
             || probe.contains("<PubmedArticle>")
             || probe.contains("<PubmedBookArticle")
@@ -173,5 +178,14 @@ mod tests {
         assert_eq!(detected("title,abstract,label_included\nA,B,1\n", "a.txt"), Ok(Format::Csv));
         assert_eq!(detected("record_id;title\n1;A\n", "a.txt"), Ok(Format::Csv));
         assert!(detected("hello world\n", "a.txt").is_err());
+    }
+
+    /// Found by `cargo fuzz run detect`: an XML file whose byte 8192 fell inside a multi-byte
+    /// character panicked while slicing the probe.
+    #[test]
+    fn xml_probe_cut_inside_a_multibyte_character() {
+        let text = format!("<?xml version=\"1.0\"?>\n<xml><records>{}é<record>", "a".repeat(8192 - 37));
+        assert!(!text.is_char_boundary(8192));
+        assert_eq!(detected(&text, "a.xml"), Ok(Format::EndnoteXml));
     }
 }

@@ -1,0 +1,10 @@
+//! Fuzz target: the EndNote XML reader (format forced, encoding detected) never panics.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sift_formats::Format;
+
+fuzz_target!(|data: &[u8]| {
+    sift_formats_fuzz::check(data, Some(Format::EndnoteXml), None);
+});
