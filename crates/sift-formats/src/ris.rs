@@ -433,9 +433,14 @@ impl<'a> Slots<'a> {
         r.abstract_text = self.ab.or(self.n2);
         r.authors = self.authors;
         r.year = [self.py, self.y1, self.da].into_iter().flatten().find_map(normalize::year);
-        let container = if is_book { None } else { self.t2.clone().or(self.bt) };
-        r.journal =
-            self.jf.or(self.jo).or(container).or(self.ja.clone()).or(self.j2.clone()).or(self.j1.clone());
+        // T2 is the container: the journal, the book a chapter is in (Web of Science exports
+        // chapters as BOOK), or a book's series. An abbreviation stands in for a missing journal
+        // only for articles: a book's J2/J9 is its series' abbreviation.
+        let container = self.t2.clone().or(if is_book { None } else { self.bt });
+        r.journal = self.jf.or(self.jo).or(container).or(self.so);
+        if r.journal.is_none() && !is_book {
+            r.journal = self.ja.clone().or(self.j2.clone()).or(self.j1.clone());
+        }
         r.journal_abbrev = self.ja.or(self.j2).or(self.j1).filter(|a| Some(a) != r.journal.as_ref());
         r.issue = self.issue;
         r.pages = match (self.sp, self.ep) {

@@ -88,29 +88,30 @@ fn is_tidy(s: &str) -> bool {
 pub fn doi(raw: &str) -> Option<String> {
     let start = find_doi_start(raw)?;
     let rest = &raw[start..];
-    // A DOI ends at whitespace; a few exporters wrap it in brackets, quotes or markup. Old
-    // SICI-style DOIs hold `<...>` (`10.1892/0891-6640(2004)18<673:ioobhc>2.0.co;2`), so
-    // angle brackets end it only as the start of a tag (`</`, `<a`) or an unmatched `>`.
+    // A DOI ends at whitespace, a quote, a brace, or markup (`</a>`, `<br />`). Old SICI-style
+    // DOIs hold brackets and angle brackets (`...18<673:ioobhc>2.0.co;2`,
+    // `...21[394:GCOARH]2.0.CO;2`), so those end it only when unmatched or starting a tag.
     let bytes = rest.as_bytes();
     let mut end = rest.len();
-    let mut open_angle = false;
+    let (mut open_angle, mut open_square) = (false, false);
     for (i, c) in rest.char_indices() {
+        let next = bytes.get(i + 1).copied();
         let stop = c.is_whitespace()
-            || matches!(c, '"' | '[' | ']' | '{' | '}')
-            || (c == '<'
-                && (open_angle
-                    || bytes.get(i + 1).is_none_or(|b| {
-                        *b == b'/' || b.is_ascii_alphabetic() && !bytes[i + 1..].contains(&b'>')
-                    })))
-            || (c == '>' && !open_angle);
+            || matches!(c, '"' | '{' | '}')
+            || (c == '<' && (open_angle || next.is_none_or(|b| b == b'/' || b.is_ascii_alphabetic())))
+            || (c == '>' && !open_angle)
+            || (c == '[' && open_square)
+            || (c == ']' && !open_square);
         if stop {
             end = i;
             break;
         }
-        if c == '<' {
-            open_angle = true;
-        } else if c == '>' {
-            open_angle = false;
+        match c {
+            '<' => open_angle = true,
+            '>' => open_angle = false,
+            '[' => open_square = true,
+            ']' => open_square = false,
+            _ => {}
         }
     }
     let mut candidate = rest[..end].trim_end_matches(['.', ',', ';', ')']).to_string();
@@ -438,6 +439,12 @@ mod tests {
             ),
             ("<a href=x>10.1000/abc</a>", Some("10.1000/abc")),
             ("10.1000/abc>", Some("10.1000/abc")),
+            (
+                "10.1651/0891-6640(2007)21[394:GCOARH]2.0.CO;2",
+                Some("10.1651/0891-6640(2007)21[394:gcoarh]2.0.co;2"),
+            ),
+            ("10.1186/2047-2382-3-19<br />", Some("10.1186/2047-2382-3-19")),
+            ("10.1000/abc]", Some("10.1000/abc")),
             ("S0140-6736(20)30183-5 [pii]", None),
             ("10.", None),
             ("", None),

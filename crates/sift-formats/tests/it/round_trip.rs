@@ -54,13 +54,18 @@ fn normalised(r: Reference) -> Reference {
     }
 }
 
-/// What RIS can carry: `T2` on a `BOOK` is the series title, which the RIS reader does not
-/// keep (ris.rs, `Slots::finish`), so a book's journal does not survive.
-fn expected_from_ris(mut r: Reference) -> Reference {
-    if r.work_type == WorkType::Book {
-        r.journal = None;
+/// What RIS can carry: everything the generator makes, except that an abbreviation alone does
+/// not become a book's journal (a book's `J2` is its series' abbreviation).
+fn expected_from_ris(r: Reference) -> Reference {
+    let book_without_journal =
+        r.work_type == WorkType::Book && r.journal.as_deref().and_then(normalize::text).is_none();
+    let abbrev = r.journal_abbrev.clone();
+    let mut expected = normalised(r);
+    if book_without_journal {
+        expected.journal = None;
+        expected.journal_abbrev = abbrev.as_deref().and_then(normalize::text);
     }
-    normalised(r)
+    expected
 }
 
 /// What BibTeX can carry, as Sift's BibTeX reader reads it back:
