@@ -44,6 +44,14 @@ fn main() {
             })
             .collect();
         let references: Vec<_> = parsed.records.iter().map(|r| r.reference.clone()).collect();
+        if let Some(i) = args.iter().position(|a| a == "--pair") {
+            let find = |id: &String| ids.iter().position(|x| x == id).expect("known id");
+            let (a, b) = (find(&args[i + 1]), find(&args[i + 2]));
+            let (pa, pb) =
+                (sift_dedup::Prepared::new(&references[a]), sift_dedup::Prepared::new(&references[b]));
+            println!("{pa:#?}\n{pb:#?}\n{:?}", sift_dedup::compare::judge(&pa, &pb, &Policy::default()));
+            return;
+        }
         let start = std::time::Instant::now();
         let dedup = deduplicate(&references, &Policy::default(), &Constraints::default());
         let seconds = start.elapsed().as_secs_f64();

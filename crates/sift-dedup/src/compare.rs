@@ -124,7 +124,9 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     };
     let volume_conflict = both(&a.volume, &b.volume) == Some(false);
     let issue_conflict = both(&a.issue, &b.issue) == Some(false);
-    let page_conflict = both(&a.first_page, &b.first_page) == Some(false);
+    // An article number ("e12724") against a page ("1-6") says nothing either way.
+    let pages_comparable = a.first_page_is_article_number == b.first_page_is_article_number;
+    let page_conflict = pages_comparable && both(&a.first_page, &b.first_page) == Some(false);
     let bibliographic_conflict = year_gap.is_some_and(|g| g > 1) || volume_conflict || page_conflict;
 
     if same_doi == Some(true) || same_pmid == Some(true) {
@@ -160,7 +162,14 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
             && authors_agree(a, b) == Some(true)
             && !issue_conflict;
         if alike {
-            return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
+            let long_title = a.n_title_words.min(b.n_title_words) >= 8;
+            let tier = if long_title && score >= 0.99 && journals_agree(&a.journal, &b.journal) != Some(false)
+            {
+                Tier::Certain
+            } else {
+                Tier::Possible
+            };
+            return Verdict::Same { tier, score, rule: Rule::SimilarMetadata };
         }
         return Verdict::Different(Rule::Pages);
     }
@@ -169,8 +178,8 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     let journals = journals_agree(&a.journal, &b.journal);
     let year_equal = year_gap == Some(0);
     let volume_equal = both(&a.volume, &b.volume) == Some(true);
-    let page_equal = both(&a.first_page, &b.first_page) == Some(true);
-    let last_page_conflict = both(&a.last_page, &b.last_page) == Some(false);
+    let page_equal = pages_comparable && both(&a.first_page, &b.first_page) == Some(true);
+    let last_page_conflict = pages_comparable && both(&a.last_page, &b.last_page) == Some(false);
     let support = usize::from(year_equal)
         + usize::from(authors == Some(true))
         + usize::from(journals == Some(true))
@@ -202,9 +211,18 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         && authors == Some(true)
         && page_equal
         && !last_page_conflict;
+    // A long title, identical, in the same journal volume and year by the same first author:
+    // pages that disagree are a data-entry error in one database ("p125" for "2-8"); papers
+    // that really differ ("Part 1", "Part 2") differ in their titles.
+    let by_title_and_volume = score >= 0.99
+        && a.n_title_words.min(b.n_title_words) >= 8
+        && year_equal
+        && volume_equal
+        && authors == Some(true)
+        && journals != Some(false);
     // Short titles ("Editor's comments") need everything to agree, pages included.
     let by_everything = score >= 0.98 && conflicts == 0 && support >= 4 && page_equal;
-    if by_journal || by_page || by_everything {
+    if by_journal || by_page || by_everything || by_title_and_volume {
         return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
     }
     let possible = (score >= 0.90 && conflicts <= 1 && support >= 1)

@@ -39,6 +39,9 @@ pub struct Prepared {
     pub volume: Option<String>,
     pub issue: Option<String>,
     pub first_page: Option<String>,
+    /// The first page is an article number with a letter (`e12724`, `a1754`, `c1804`), which
+    /// cannot be compared with a page number.
+    pub first_page_is_article_number: bool,
     pub last_page: Option<String>,
     /// Other forms of the title to compare: the main title without its subtitle, and a
     /// translation given in brackets ("Crowdwork [Arbeiten in der Crowd]").
@@ -86,7 +89,10 @@ impl Prepared {
                 .map(|c| c.to_ascii_lowercase()),
             first_author_parts,
             title_variants,
-            last_page: r.pages.as_deref().and_then(last_page),
+            last_page: r.pages.as_deref().filter(|p| first_page(p).is_some()).and_then(last_page),
+            first_page_is_article_number: r.pages.as_deref().is_some_and(|p| {
+                p.trim_start().starts_with(|c: char| c.is_ascii_alphabetic()) && first_page(p).is_some()
+            }),
             journal: r.journal.as_deref().map(journal_words).unwrap_or_default(),
             volume: r.volume.as_deref().and_then(leading_number),
             issue: r.issue.as_deref().and_then(leading_number),
@@ -110,6 +116,15 @@ impl Prepared {
 /// `.[Erratum appears in ...]`, `(multiple letters) [1]`.
 pub fn strip_annotations(title: &str) -> String {
     let mut t = title.trim().to_string();
+    // MEDLINE via Ovid appends ".[Erratum appears in J Clin Virol. 2006;37(2):137]" (and
+    // "[Comment in ...]"), sometimes cut off by a length limit before the closing bracket.
+    let lower = t.to_ascii_lowercase();
+    for marker in ["[erratum appears in", "[comment in", "[comment on", "[retraction in", "[update in"] {
+        if let Some(at) = lower.find(marker).filter(|&at| at > 0) {
+            t.truncate(at);
+            break;
+        }
+    }
     loop {
         let trimmed = t.trim_end_matches(['.', ' ']).to_string();
         let lower = trimmed.to_ascii_lowercase();
@@ -250,11 +265,15 @@ fn is_corporate(family: &str) -> bool {
 
 /// ASCII lower-case letters of a family name ("Søndergaard" -> "sondergaard").
 pub fn name_key(family: &str) -> String {
-    deunicode::deunicode(family)
-        .chars()
-        .filter(char::is_ascii_alphabetic)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    let ascii = deunicode::deunicode(family).to_ascii_lowercase();
+    let words: Vec<&str> =
+        ascii.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| !w.is_empty()).collect();
+    // "van der Graaf", "Van Graaf" and "Graaf" are one family name in different databases.
+    const PARTICLES: &[&str] = &[
+        "van", "der", "den", "de", "von", "le", "la", "del", "della", "di", "da", "dos", "du", "ten", "ter",
+    ];
+    let core: Vec<&str> = words.iter().copied().filter(|w| !PARTICLES.contains(w)).collect();
+    if core.is_empty() { words.concat() } else { core.concat() }
 }
 
 fn journal_words(journal: &str) -> Vec<String> {
@@ -312,7 +331,7 @@ fn notice(r: &Reference) -> Option<Notice> {
             return Some(Notice::Comment);
         }
     }
-    let title = r.title.as_deref()?.trim().to_ascii_lowercase();
+    let title = strip_annotations(r.title.as_deref()?).to_ascii_lowercase();
     let title = title.trim_start_matches(['[', '(', '"', '\'']);
     let starts = |prefixes: &[&str]| prefixes.iter().any(|p| title.starts_with(p));
     if starts(&[
