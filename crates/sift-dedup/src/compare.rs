@@ -144,6 +144,19 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         return Verdict::Different(Rule::NoTitle);
     };
     if score < 0.75 {
+        // A title in another language (Embase and MEDLINE translate, publishers do not): the
+        // same journal, volume, year, first author and first page may still name one article.
+        let same_place = year_gap == Some(0)
+            && both(&a.volume, &b.volume) == Some(true)
+            && pages_comparable
+            && both(&a.first_page, &b.first_page) == Some(true)
+            && authors_agree(a, b) == Some(true)
+            && journals_agree(&a.journal, &b.journal) == Some(true);
+        // Databases also mix up records (a title from one article, the pages of another), so
+        // this is for a person to confirm, never automatic.
+        if same_place {
+            return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
+        }
         return Verdict::Different(Rule::Title);
     }
     if year_gap.is_some_and(|g| g > 1) {
@@ -175,7 +188,12 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     }
 
     let authors = authors_agree(a, b);
-    let journals = journals_agree(&a.journal, &b.journal);
+    // Proceedings go by many names ("ICIS", "International Conference on Information
+    // Systems"); a mismatch there says nothing.
+    let journals = match journals_agree(&a.journal, &b.journal) {
+        Some(false) if a.proceedings || b.proceedings => None,
+        agreement => agreement,
+    };
     let year_equal = year_gap == Some(0);
     let volume_equal = both(&a.volume, &b.volume) == Some(true);
     let page_equal = pages_comparable && both(&a.first_page, &b.first_page) == Some(true);

@@ -48,6 +48,8 @@ pub struct Prepared {
     pub title_variants: Vec<String>,
     pub notice: Option<Notice>,
     pub conference_abstract: bool,
+    /// Published in proceedings, whose names every database writes differently.
+    pub proceedings: bool,
 }
 
 impl Prepared {
@@ -102,6 +104,13 @@ impl Prepared {
                 || r.publication_types.iter().any(|t| {
                     let t = t.to_ascii_lowercase();
                     t.contains("conference abstract") || t.contains("meeting abstract")
+                }),
+            proceedings: r.work_type == WorkType::ConferencePaper
+                || r.journal.as_deref().is_some_and(|j| {
+                    let j = j.to_ascii_lowercase();
+                    ["proceedings", "conference", "symposium", "congress", "workshop"]
+                        .iter()
+                        .any(|w| j.contains(w))
                 }),
             title,
         }
