@@ -37,11 +37,13 @@ pub struct StoredRecord {
 
 const INSERT_COLUMNS: &str = "review_id, search_id, import_file_id, file_index, file_line, source_id, work_type, title, abstract, authors, year, journal, journal_abbrev, volume, issue, pages, doi, pmid, pmcid, issn, isbn, publisher, language, publication_types, keywords, url, extra, raw";
 const N_INSERT_COLUMNS: usize = 28;
-/// Rows per INSERT statement. SQLite binds `$N` parameters by name in time quadratic in their
-/// number, so one row per (cached, prepared) statement is fastest there; PostgreSQL pays a
-/// round trip per statement, so it gets many rows per statement.
+/// Rows per INSERT statement. Every statement is a round trip to sqlx's SQLite worker thread
+/// (two context switches), which makes one row per statement twice as slow; but SQLite binds
+/// `$N` parameters by name in time that grows with their square, which makes hundreds of rows
+/// per statement slow too. 16 rows (448 parameters) is the measured sweet spot (`bench/`).
+/// PostgreSQL pays a network round trip per statement, so it gets more.
 fn rows_per_insert(conn: &Conn) -> usize {
-    if conn.backend_name() == "PostgreSQL" { 64 } else { 1 }
+    if conn.backend_name() == "PostgreSQL" { 64 } else { 16 }
 }
 
 /// Stores records of one imported file, in multi-row statements.
