@@ -115,6 +115,20 @@ pub fn doi(raw: &str) -> Option<String> {
         }
     }
     let mut candidate = rest[..end].trim_end_matches(['.', ',', ';', ')']).to_string();
+    // Some exports space out a SICI's bracket: "...(2000)029 [ 0126:FITEOT]2.0.CO;2".
+    let tail = rest[end..].trim_start();
+    if end < rest.len()
+        && tail.starts_with('[')
+        && rest[..end].ends_with(|c: char| c.is_ascii_alphanumeric())
+        && let Some(close) = tail.find(']')
+    {
+        let inner = tail[1..close].trim();
+        let after = &tail[close + 1..];
+        let after = &after[..after.find(char::is_whitespace).unwrap_or(after.len())];
+        if !inner.is_empty() && !inner.contains(char::is_whitespace) && !after.is_empty() {
+            candidate = format!("{candidate}[{inner}]{}", after.trim_end_matches(['.', ',', ';']));
+        }
+    }
     // "10.1000/abc)" keeps its parenthesis only when it opened one inside the DOI.
     if rest[..end].ends_with(')') && candidate.contains('(') {
         candidate.push(')');
@@ -445,6 +459,11 @@ mod tests {
             ),
             ("10.1186/2047-2382-3-19<br />", Some("10.1186/2047-2382-3-19")),
             ("10.1000/abc]", Some("10.1000/abc")),
+            (
+                "10.1639/0044-7447(2000)029 [ 0126:FITEOT]2.0.CO;2",
+                Some("10.1639/0044-7447(2000)029[0126:fiteot]2.0.co;2"),
+            ),
+            ("10.1002/jrsm.1411 [doi]", Some("10.1002/jrsm.1411")),
             ("S0140-6736(20)30183-5 [pii]", None),
             ("10.", None),
             ("", None),
