@@ -492,6 +492,7 @@ pub struct FileDedup {
     /// Groups as indexes into `ids`.
     pub groups: Vec<Vec<usize>>,
     pub n_possible: usize,
+    pub n_candidate_pairs: usize,
     /// Time spent deduplicating (not reading).
     pub seconds: f64,
 }
@@ -535,6 +536,7 @@ pub fn dedup_files(
         ids,
         groups: result.groups,
         n_possible: result.possible.len(),
+        n_candidate_pairs: result.n_candidate_pairs,
         seconds: start.elapsed().as_secs_f64(),
     })
 }

@@ -263,11 +263,12 @@ pub fn run_files(args: FilesArgs) -> Result<()> {
     }
     out.flush()?;
     eprintln!(
-        "{} records, {} duplicate groups ({} records removed), {} pairs a person would review, {:.2} s",
+        "{} records, {} duplicate groups ({} records removed), {} pairs a person would review, {} candidate pairs, {:.2} s",
         result.ids.len(),
         result.groups.len(),
         result.groups.iter().map(|g| g.len() - 1).sum::<usize>(),
         result.n_possible,
+        result.n_candidate_pairs,
         result.seconds
     );
     Ok(())
