@@ -96,6 +96,34 @@ fn main() {
             dedup.n_candidate_pairs,
             seconds
         );
+        // Labelled pairs the rules forbid merging (errata, notices, different DOIs): what no
+        // precision-first engine may find.
+        let prepared: Vec<sift_dedup::Prepared> = references.iter().map(sift_dedup::Prepared::new).collect();
+        let mut forbidden: HashMap<&'static str, usize> = HashMap::new();
+        for &(a, b) in truth.difference(&found) {
+            if let sift_dedup::Verdict::Different(rule) =
+                sift_dedup::compare::judge(&prepared[a], &prepared[b], &Policy::default())
+            {
+                if matches!(
+                    rule,
+                    sift_dedup::Rule::Notice
+                        | sift_dedup::Rule::DifferentDoi
+                        | sift_dedup::Rule::DifferentPmid
+                        | sift_dedup::Rule::ConferenceAbstract
+                ) {
+                    *forbidden.entry(rule.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let n_forbidden: usize = forbidden.values().sum();
+        if n_forbidden > 0 {
+            let admissible = truth.len() - n_forbidden;
+            let tp = found.intersection(&truth).count();
+            println!(
+                "  {n_forbidden} labelled pairs are vetoed by rule ({forbidden:?}); recall on the other {admissible}: {:.4}",
+                tp as f64 / admissible as f64
+            );
+        }
         if show > 0 {
             let describe = |i: usize| {
                 let r = &references[i];

@@ -172,10 +172,14 @@ pub fn strip_annotations(title: &str) -> String {
 /// title has them.
 fn title_variants(title: &str) -> Vec<String> {
     let mut variants = Vec::new();
-    if let Some((main, _)) = title.split_once(": ").or_else(|| title.split_once(" - ")) {
-        let key = title_key(main);
-        if key.split(' ').count() >= 4 {
-            variants.push(key);
+    if let Some((main, subtitle)) = title.split_once(": ").or_else(|| title.split_once(" - ")) {
+        // Either part may be all another database kept ("Thrombotic microangiopathy: can
+        // liver-kidney transplantation cure aHUS?" / "Can liver-kidney transplantation ...").
+        for part in [main, subtitle] {
+            let key = title_key(part);
+            if key.split(' ').count() >= 4 {
+                variants.push(key);
+            }
         }
     }
     if let (Some(open), true) = (title.find(" ["), title.trim_end_matches('.').ends_with(']')) {
