@@ -103,16 +103,15 @@ fn main() {
         for &(a, b) in truth.difference(&found) {
             if let sift_dedup::Verdict::Different(rule) =
                 sift_dedup::compare::judge(&prepared[a], &prepared[b], &Policy::default())
-            {
-                if matches!(
+                && matches!(
                     rule,
                     sift_dedup::Rule::Notice
                         | sift_dedup::Rule::DifferentDoi
                         | sift_dedup::Rule::DifferentPmid
                         | sift_dedup::Rule::ConferenceAbstract
-                ) {
-                    *forbidden.entry(rule.as_str()).or_default() += 1;
-                }
+                )
+            {
+                *forbidden.entry(rule.as_str()).or_default() += 1;
             }
         }
         let n_forbidden: usize = forbidden.values().sum();
