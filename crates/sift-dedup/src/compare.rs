@@ -205,17 +205,19 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         + usize::from(page_equal);
     let conflicts = usize::from(authors == Some(false))
         + usize::from(journals == Some(false))
-        + usize::from(year_gap == Some(1))
+        // Proceedings carry the conference's year in one database and the volume's in another.
+        + usize::from(year_gap == Some(1) && !(a.proceedings || b.proceedings))
         + usize::from(last_page_conflict);
     let informative_title = informative_title_pair(a, b);
 
     // Near-identical informative titles, same year and authors, from the same journal (or at
     // the same volume and page).
+    let proceedings_year = year_gap == Some(1) && (a.proceedings || b.proceedings);
     let by_journal = !via_variant
         && conflicts == 0
         && score >= 0.95
         && informative_title
-        && year_equal
+        && (year_equal || proceedings_year)
         && authors != Some(false)
         && (journals == Some(true) || (volume_equal && page_equal) || journals.is_none())
         && support >= 2
