@@ -32,4 +32,8 @@ define_id! {
     CitationId,
     /// A possible duplicate pair waiting for (or given) a person's decision.
     PairId,
+    /// A member of a review's team.
+    MemberId,
+    /// A study: the included reports (citations) of one piece of research.
+    StudyId,
 }

@@ -6,7 +6,8 @@
 pub mod biblio;
 pub mod ids;
 pub mod review;
+pub mod screening;
 
 pub use biblio::{Author, Reference, WorkType};
-pub use ids::{CitationId, ImportFileId, PairId, RecordId, ReviewId, SearchId, StreamId};
+pub use ids::{CitationId, ImportFileId, MemberId, PairId, RecordId, ReviewId, SearchId, StreamId, StudyId};
 pub use review::{ParseEnumError, Review, ReviewType, Search, SearchKind, Stream, check_iso_date};
