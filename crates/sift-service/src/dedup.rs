@@ -136,6 +136,10 @@ impl Service {
                 }
             };
             let mut changed = existing.len() > 1;
+            // Citations that merge keep what was already decided about them.
+            for &gone in existing.iter().skip(1) {
+                sift_store::screening::move_screening(tx.conn(), gone, target).await?;
+            }
             for &m in &members {
                 let record = stored[m].id;
                 if membership.get(&record) != Some(&target) {
@@ -441,6 +445,7 @@ impl Service {
             return Ok(ca);
         }
         let (keep, gone) = if ca.0 <= cb.0 { (ca, cb) } else { (cb, ca) };
+        sift_store::screening::move_screening(tx.conn(), gone, keep).await?;
         let moved: Vec<RecordId> = membership.iter().filter(|(_, c)| **c == gone).map(|(r, _)| *r).collect();
         for record in &moved {
             dedup::assign(tx.conn(), *record, keep).await?;

@@ -12,6 +12,7 @@
 
 pub mod dedup;
 mod migrate;
+pub mod screening;
 pub mod records;
 pub mod reviews;
 pub mod searches;
