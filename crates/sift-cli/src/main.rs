@@ -47,6 +47,32 @@ enum Command {
     Dedup(cmd::dedup::Args),
     /// Deduplicate files without a review: writes one duplicate group per line.
     DedupFiles(cmd::dedup::FilesArgs),
+    /// The review team: owners, reviewers, viewers, resolvers.
+    #[command(subcommand)]
+    Member(cmd::screen::MemberCommand),
+    /// Stage settings: reviewers per citation, blinding, automatic resolution.
+    #[command(subcommand)]
+    Stage(cmd::screen::StageCommand),
+    /// Eligibility criteria, which are also the exclusion reasons.
+    #[command(subcommand)]
+    Criteria(cmd::screen::CriteriaCommand),
+    /// The next citation to screen, or one citation with the votes you may see.
+    #[command(subcommand)]
+    Screen(cmd::screen::ScreenCommand),
+    /// Vote include, exclude or maybe on a citation.
+    Vote(cmd::screen::VoteArgs),
+    /// Citations waiting for a resolver (resolvers only).
+    Conflicts(cmd::screen::StageArgs),
+    /// Set a stage's final decision on a citation.
+    Resolve(cmd::screen::ResolveArgs),
+    /// How far screening has come, per reviewer.
+    Progress(cmd::screen::StageArgs),
+    /// Full texts: attach a PDF, record one not retrieved, or get one back.
+    #[command(subcommand)]
+    Fulltext(cmd::screen::FulltextCommand),
+    /// Link the reports of one study.
+    #[command(subcommand)]
+    Study(cmd::screen::StudyCommand),
     /// Export records as RIS, CSV, BibTeX or JSON Lines.
     Export(cmd::export::Args),
     /// Convert bibliographic files between formats, without a review.
@@ -70,6 +96,7 @@ impl Context {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let actor = cli
         .actor
@@ -98,6 +125,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// `sift records list r.sift | head` closes standard output early; Rust's `println!` then
+/// panics. Like other command-line tools, end quietly instead (the workspace forbids the
+/// `unsafe` needed to restore the default SIGPIPE action).
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => cmd::init::run(args, context).await,
@@ -107,6 +153,16 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Records(command) => cmd::records::run(command, context).await,
         Command::Dedup(args) => cmd::dedup::run(args, context).await,
         Command::DedupFiles(args) => cmd::dedup::run_files(args),
+        Command::Member(command) => cmd::screen::member(command, context).await,
+        Command::Stage(command) => cmd::screen::stage(command, context).await,
+        Command::Criteria(command) => cmd::screen::criteria(command, context).await,
+        Command::Screen(command) => cmd::screen::screen(command, context).await,
+        Command::Vote(args) => cmd::screen::vote(args, context).await,
+        Command::Conflicts(args) => cmd::screen::conflicts(args, context).await,
+        Command::Resolve(args) => cmd::screen::resolve(args, context).await,
+        Command::Progress(args) => cmd::screen::progress(args, context).await,
+        Command::Fulltext(command) => cmd::screen::fulltext(command, context).await,
+        Command::Study(command) => cmd::screen::study(command, context).await,
         Command::Export(args) => cmd::export::run(args, context).await,
         Command::Convert(args) => cmd::convert::run(args),
         Command::Log(args) => cmd::init::log(args, context).await,

@@ -69,6 +69,7 @@ impl Service {
         let stream = self.stream(stream).await?;
         let now = clock::now();
         let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Vote).await?;
         let filter = RecordFilter { stream: Some(stream.id), ..RecordFilter::default() };
         let stored = records::list_records(tx.conn(), self.review.id, &filter).await?;
         let membership: HashMap<RecordId, CitationId> =
@@ -259,6 +260,7 @@ impl Service {
     pub async fn dedup_decide(&self, actor: &Actor, pair: i64, same: bool) -> ServiceResult<QueuedPair> {
         let now = clock::now();
         let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Vote).await?;
         let queued =
             dedup::pair_by_id(tx.conn(), self.review.id, PairId(pair)).await.map_err(|e| match e {
                 sift_store::StoreError::NotFound { what, key } => ServiceError::NotFound {
@@ -295,6 +297,7 @@ impl Service {
     pub async fn dedup_split(&self, actor: &Actor, record: i64) -> ServiceResult<CitationId> {
         let now = clock::now();
         let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Vote).await?;
         let (stream, members) = self.citation_members(&mut tx, RecordId(record)).await?;
         if members.len() < 2 {
             return Err(ServiceError::invalid(
@@ -338,6 +341,7 @@ impl Service {
     pub async fn dedup_merge(&self, actor: &Actor, a: i64, b: i64) -> ServiceResult<CitationId> {
         let now = clock::now();
         let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Vote).await?;
         let (stream_a, _) = self.citation_members(&mut tx, RecordId(a)).await?;
         let (stream_b, _) = self.citation_members(&mut tx, RecordId(b)).await?;
         if stream_a != stream_b {

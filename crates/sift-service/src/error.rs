@@ -15,6 +15,9 @@ pub enum ServiceError {
     NotFound { what: &'static str, key: String, hint: String },
     #[error("{0}")]
     Conflict(String),
+    /// The actor may not do this.
+    #[error("not allowed: {0}")]
+    Forbidden(String),
     /// A file could not be imported; nothing was written.
     #[error(transparent)]
     Read(#[from] ReadError),

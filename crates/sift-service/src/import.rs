@@ -39,6 +39,8 @@ pub struct SearchSpec {
     pub hits_reported: Option<i64>,
     /// The id of the earlier search this one re-runs.
     pub updates: Option<i64>,
+    /// For other methods: the citation whose reference list (or page) the records came from.
+    pub found_in: Option<i64>,
 }
 
 /// One file to import.
@@ -150,11 +152,18 @@ impl Service {
             }
         }
 
+        if spec.found_in.is_some() && kind != SearchKind::Other {
+            return Err(ServiceError::invalid(
+                "--found-in",
+                "only a search of kind other (citation searching) comes from a citation",
+            ));
+        }
         let now = clock::now();
         let text =
             |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         let (platform, query, limits) = (text(&spec.platform), text(&spec.query), text(&spec.limits));
         let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
         let search_id = searches::insert_search(
             tx.conn(),
             &NewSearch {
@@ -173,6 +182,21 @@ impl Service {
             },
         )
         .await?;
+        if let Some(found_in) = spec.found_in {
+            let citations = sift_store::dedup::canonical_records(tx.conn(), stream.id).await?;
+            if !citations.iter().any(|(c, _)| c.0 == found_in) {
+                return Err(ServiceError::NotFound {
+                    what: "citation",
+                    key: found_in.to_string(),
+                    hint: format!(
+                        " in stream {:?}; --found-in names the included citation whose reference list was searched",
+                        stream.name
+                    ),
+                });
+            }
+            sift_store::screening::set_search_source(tx.conn(), search_id, sift_domain::CitationId(found_in))
+                .await?;
+        }
         let known_files = searches::import_files(tx.conn(), self.review.id).await?;
         let mut reports = Vec::new();
         for file in files {

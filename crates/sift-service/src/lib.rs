@@ -10,6 +10,7 @@ mod error;
 mod export;
 mod import;
 mod reviews;
+mod screening;
 
 pub use reviews::{DEFAULT_STREAM, NewReviewSpec};
 
@@ -22,9 +23,11 @@ pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
+pub use screening::{CitationView, NextCitation, Permission, Progress, VisibleVote, VoteOutcome};
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::write::ExportFormat;
 pub use sift_store::records::{RecordFilter, StoredRecord};
+pub use sift_store::screening::{Criterion, FullText, MemberRow};
 
 /// Who is acting. Members and roles arrive with screening; until then every actor may do
 /// everything, and the name goes into the audit log.

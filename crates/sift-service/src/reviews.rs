@@ -53,6 +53,15 @@ impl Service {
         )
         .await?;
         reviews::insert_stream(tx.conn(), id, DEFAULT_STREAM, None, true, &now).await?;
+        sift_store::screening::insert_member(
+            tx.conn(),
+            id,
+            &actor.name,
+            sift_domain::screening::Role::Owner,
+            true,
+            &now,
+        )
+        .await?;
         reviews::append_event(
             tx.conn(),
             id,
@@ -136,6 +145,7 @@ impl Service {
         })?;
         let now = clock::now();
         let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
         let description = description.map(str::trim).filter(|d| !d.is_empty());
         reviews::insert_stream(tx.conn(), self.review.id, name, description, false, &now).await?;
         reviews::append_event(

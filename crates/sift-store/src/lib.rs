@@ -12,9 +12,9 @@
 
 pub mod dedup;
 mod migrate;
-pub mod screening;
 pub mod records;
 pub mod reviews;
+pub mod screening;
 pub mod searches;
 mod sql;
 pub mod testing;

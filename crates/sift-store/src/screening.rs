@@ -22,7 +22,14 @@ pub struct MemberRow {
     pub resolver: bool,
 }
 
-pub async fn insert_member(conn: &mut Conn, review: ReviewId, name: &str, role: Role, resolver: bool, at: &str) -> Result<MemberId> {
+pub async fn insert_member(
+    conn: &mut Conn,
+    review: ReviewId,
+    name: &str,
+    role: Role,
+    resolver: bool,
+    at: &str,
+) -> Result<MemberId> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO members (review_id, name, role, resolver, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -82,7 +89,8 @@ pub async fn stage_settings(conn: &mut Conn, review: ReviewId) -> Result<Vec<Sta
             let auto: i64 = r.try_get("auto_resolve")?;
             Ok(StageSettings {
                 stage: stage.parse().map_err(|e| corrupt("stage_settings.stage", e))?,
-                reviewers_required: u8::try_from(required).map_err(|e| corrupt("stage_settings.reviewers_required", e))?,
+                reviewers_required: u8::try_from(required)
+                    .map_err(|e| corrupt("stage_settings.reviewers_required", e))?,
                 blinded: blinded != 0,
                 auto_resolve_agreement: auto != 0,
             })
@@ -125,7 +133,12 @@ pub struct Criterion {
     pub description: Option<String>,
 }
 
-pub async fn insert_criterion(conn: &mut Conn, review: ReviewId, label: &str, description: Option<&str>) -> Result<()> {
+pub async fn insert_criterion(
+    conn: &mut Conn,
+    review: ReviewId,
+    label: &str,
+    description: Option<&str>,
+) -> Result<()> {
     let position: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM criteria WHERE review_id = $1")
         .bind(review.0)
         .fetch_one(&mut *conn)
@@ -142,10 +155,12 @@ pub async fn insert_criterion(conn: &mut Conn, review: ReviewId, label: &str, de
 }
 
 pub async fn criteria(conn: &mut Conn, review: ReviewId) -> Result<Vec<Criterion>> {
-    let rows = sqlx::query("SELECT position, label, description FROM criteria WHERE review_id = $1 ORDER BY position")
-        .bind(review.0)
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT position, label, description FROM criteria WHERE review_id = $1 ORDER BY position",
+    )
+    .bind(review.0)
+    .fetch_all(conn)
+    .await?;
     rows.iter()
         .map(|r| Ok(Criterion { position: r.try_get(0)?, label: r.try_get(1)?, description: r.try_get(2)? }))
         .collect()
@@ -269,7 +284,11 @@ pub async fn resolutions(conn: &mut Conn, stream: StreamId, stage: Option<Stage>
                JOIN citations c ON c.id = r.citation_id WHERE c.stream_id = $1";
     let rows = match stage {
         Some(stage) => {
-            sqlx::query(&format!("{sql} AND r.stage = $2 ORDER BY r.id")).bind(stream.0).bind(stage.as_str()).fetch_all(conn).await?
+            sqlx::query(&format!("{sql} AND r.stage = $2 ORDER BY r.id"))
+                .bind(stream.0)
+                .bind(stage.as_str())
+                .fetch_all(conn)
+                .await?
         }
         None => sqlx::query(&format!("{sql} ORDER BY r.id")).bind(stream.0).fetch_all(conn).await?,
     };
@@ -294,18 +313,22 @@ pub async fn resolutions(conn: &mut Conn, stream: StreamId, stage: Option<Stage>
 
 /// Stores a blob under its SHA-256 unless it is stored already.
 pub async fn put_blob(conn: &mut Conn, sha256: &str, data: &[u8]) -> Result<()> {
-    sqlx::query("INSERT INTO blobs (sha256, size_bytes, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING")
-        .bind(sha256)
-        .bind(data.len() as i64)
-        .bind(data.to_vec())
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO blobs (sha256, size_bytes, data) VALUES ($1, $2, $3) ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(sha256)
+    .bind(data.len() as i64)
+    .bind(data.to_vec())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 pub async fn blob(conn: &mut Conn, sha256: &str) -> Result<Vec<u8>> {
-    let data: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT data FROM blobs WHERE sha256 = $1").bind(sha256).fetch_optional(conn).await?;
+    let data: Option<Vec<u8>> = sqlx::query_scalar("SELECT data FROM blobs WHERE sha256 = $1")
+        .bind(sha256)
+        .fetch_optional(conn)
+        .await?;
     data.ok_or_else(|| StoreError::NotFound { what: "file", key: sha256.to_string() })
 }
 
@@ -323,7 +346,10 @@ pub struct FullText {
 }
 
 pub async fn set_fulltext(conn: &mut Conn, f: &FullText) -> Result<()> {
-    sqlx::query("DELETE FROM fulltexts WHERE citation_id = $1").bind(f.citation.0).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM fulltexts WHERE citation_id = $1")
+        .bind(f.citation.0)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO fulltexts (citation_id, status, sha256, file_name, reason, decided_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
@@ -383,12 +409,19 @@ pub async fn search_sources(conn: &mut Conn, review: ReviewId) -> Result<Vec<(Se
 }
 
 /// The study a label names in a stream, created if new.
-pub async fn study(conn: &mut Conn, review: ReviewId, stream: StreamId, label: &str, at: &str) -> Result<StudyId> {
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM studies WHERE stream_id = $1 AND label = $2")
-        .bind(stream.0)
-        .bind(label)
-        .fetch_optional(&mut *conn)
-        .await?;
+pub async fn study(
+    conn: &mut Conn,
+    review: ReviewId,
+    stream: StreamId,
+    label: &str,
+    at: &str,
+) -> Result<StudyId> {
+    let existing: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM studies WHERE stream_id = $1 AND label = $2")
+            .bind(stream.0)
+            .bind(label)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some(id) = existing {
         return Ok(StudyId(id));
     }
@@ -405,7 +438,10 @@ pub async fn study(conn: &mut Conn, review: ReviewId, stream: StreamId, label: &
 }
 
 pub async fn link_report(conn: &mut Conn, citation: CitationId, study: StudyId) -> Result<()> {
-    sqlx::query("DELETE FROM study_reports WHERE citation_id = $1").bind(citation.0).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM study_reports WHERE citation_id = $1")
+        .bind(citation.0)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("INSERT INTO study_reports (citation_id, study_id) VALUES ($1, $2)")
         .bind(citation.0)
         .bind(study.0)
@@ -440,7 +476,11 @@ pub async fn studies(conn: &mut Conn, stream: StreamId) -> Result<Vec<(StudyId, 
 /// Before citation `gone` is merged into `keep`: moves its votes, resolutions (unless `keep`
 /// has one for the same stage), full text, study link and provenance links to `keep`.
 pub async fn move_screening(conn: &mut Conn, gone: CitationId, keep: CitationId) -> Result<()> {
-    sqlx::query("UPDATE votes SET citation_id = $1 WHERE citation_id = $2").bind(keep.0).bind(gone.0).execute(&mut *conn).await?;
+    sqlx::query("UPDATE votes SET citation_id = $1 WHERE citation_id = $2")
+        .bind(keep.0)
+        .bind(gone.0)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "DELETE FROM resolutions WHERE citation_id = $1 AND stage IN (SELECT stage FROM resolutions WHERE citation_id = $2)",
     )
@@ -448,20 +488,39 @@ pub async fn move_screening(conn: &mut Conn, gone: CitationId, keep: CitationId)
     .bind(keep.0)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("UPDATE resolutions SET citation_id = $1 WHERE citation_id = $2").bind(keep.0).bind(gone.0).execute(&mut *conn).await?;
-    let keep_has_fulltext: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM fulltexts WHERE citation_id = $1").bind(keep.0).fetch_one(&mut *conn).await?;
+    sqlx::query("UPDATE resolutions SET citation_id = $1 WHERE citation_id = $2")
+        .bind(keep.0)
+        .bind(gone.0)
+        .execute(&mut *conn)
+        .await?;
+    let keep_has_fulltext: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM fulltexts WHERE citation_id = $1")
+        .bind(keep.0)
+        .fetch_one(&mut *conn)
+        .await?;
     if keep_has_fulltext > 0 {
         sqlx::query("DELETE FROM fulltexts WHERE citation_id = $1").bind(gone.0).execute(&mut *conn).await?;
     } else {
-        sqlx::query("UPDATE fulltexts SET citation_id = $1 WHERE citation_id = $2").bind(keep.0).bind(gone.0).execute(&mut *conn).await?;
+        sqlx::query("UPDATE fulltexts SET citation_id = $1 WHERE citation_id = $2")
+            .bind(keep.0)
+            .bind(gone.0)
+            .execute(&mut *conn)
+            .await?;
     }
-    let keep_in_study: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM study_reports WHERE citation_id = $1").bind(keep.0).fetch_one(&mut *conn).await?;
+    let keep_in_study: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM study_reports WHERE citation_id = $1")
+        .bind(keep.0)
+        .fetch_one(&mut *conn)
+        .await?;
     if keep_in_study > 0 {
-        sqlx::query("DELETE FROM study_reports WHERE citation_id = $1").bind(gone.0).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM study_reports WHERE citation_id = $1")
+            .bind(gone.0)
+            .execute(&mut *conn)
+            .await?;
     } else {
-        sqlx::query("UPDATE study_reports SET citation_id = $1 WHERE citation_id = $2").bind(keep.0).bind(gone.0).execute(&mut *conn).await?;
+        sqlx::query("UPDATE study_reports SET citation_id = $1 WHERE citation_id = $2")
+            .bind(keep.0)
+            .bind(gone.0)
+            .execute(&mut *conn)
+            .await?;
     }
     sqlx::query("UPDATE search_sources SET found_in_citation_id = $1 WHERE found_in_citation_id = $2")
         .bind(keep.0)

@@ -5,6 +5,7 @@ pub mod dedup;
 pub mod export;
 pub mod init;
 pub mod records;
+pub mod screen;
 pub mod search;
 pub mod stream;
 pub mod tour;

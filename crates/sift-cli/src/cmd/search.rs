@@ -60,6 +60,9 @@ pub struct AddArgs {
     /// The id of the earlier search this one re-runs (living reviews).
     #[arg(long, value_name = "SEARCH_ID")]
     pub updates: Option<i64>,
+    /// With --kind other: the (included) citation whose reference list or page was searched.
+    #[arg(long, value_name = "CITATION")]
+    pub found_in: Option<i64>,
     /// The files' format, when detection guesses wrong: ris, medline, wos, pubmed-xml, endnote-xml, bibtex, csv.
     #[arg(long)]
     pub from: Option<Format>,
@@ -95,6 +98,7 @@ async fn add(args: AddArgs, context: &Context) -> Result<()> {
         limits: args.limits.clone(),
         hits_reported: args.hits,
         updates: args.updates,
+        found_in: args.found_in,
     };
     let files: Vec<InputFile> = args
         .files

@@ -165,6 +165,7 @@ async fn tour(service: &Service, context: &Context, exports_dir: &Path, dir: &Pa
                     limits: None,
                     hits_reported: None,
                     updates: None,
+                    found_in: None,
                 },
                 &[InputFile::new(&path)],
             )
