@@ -5,6 +5,7 @@
 
 pub mod biblio;
 pub mod ids;
+pub mod prisma;
 pub mod review;
 pub mod screening;
 

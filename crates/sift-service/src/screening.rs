@@ -613,6 +613,50 @@ impl Service {
         Ok(())
     }
 
+    /// Every PRISMA 2020 box for a stream, derived from stored data.
+    pub async fn prisma(&self, stream: Option<&str>) -> ServiceResult<sift_domain::prisma::PrismaCounts> {
+        use sift_domain::prisma::{CitationFacts, SearchCount};
+        let stream = self.stream(stream).await?;
+        let mut conn = self.store.read().await?;
+        let searches =
+            sift_store::searches::list_searches(&mut conn, self.review.id, Some(stream.id)).await?;
+        let counts = sift_store::searches::record_counts(&mut conn, self.review.id).await?;
+        let search_counts: Vec<SearchCount> = searches
+            .iter()
+            .map(|s| SearchCount {
+                source: s.source.clone(),
+                kind: s.kind,
+                records: counts.get(&s.id).copied().unwrap_or(0),
+            })
+            .collect();
+        let citations = store::screening_citations(&mut conn, stream.id).await?;
+        let resolutions = store::resolutions(&mut conn, stream.id, None).await?;
+        let fulltexts = store::fulltexts(&mut conn, stream.id).await?;
+        let mut study_of: HashMap<CitationId, i64> = HashMap::new();
+        for (study, _, reports) in store::studies(&mut conn, stream.id).await? {
+            for c in reports {
+                study_of.insert(c, study.0);
+            }
+        }
+        let facts: Vec<CitationFacts> = citations
+            .iter()
+            .map(|c| {
+                let at = |stage: Stage| resolutions.iter().find(|r| r.citation == c.id && r.stage == stage);
+                CitationFacts {
+                    from_database: c.from_database,
+                    title_abstract: at(Stage::TitleAbstract).map(|r| r.decision),
+                    not_retrieved: fulltexts
+                        .iter()
+                        .any(|f| f.citation == c.id && f.status == "not_retrieved"),
+                    full_text: at(Stage::FullText).map(|r| (r.decision, r.reason.clone())),
+                    study: study_of.get(&c.id).copied(),
+                }
+            })
+            .collect();
+        let pending = sift_store::dedup::undeduplicated_records(&mut conn, stream.id).await?;
+        Ok(sift_domain::prisma::derive(&search_counts, &facts, pending))
+    }
+
     pub async fn studies(&self, stream: Option<&str>) -> ServiceResult<Vec<(String, Vec<CitationId>)>> {
         let stream = self.stream(stream).await?;
         let mut conn = self.store.read().await?;

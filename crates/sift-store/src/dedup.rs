@@ -268,3 +268,14 @@ pub async fn citation_sources(conn: &mut Conn, stream: StreamId) -> Result<Vec<(
     .await?;
     rows.iter().map(|r| Ok((CitationId(r.try_get(0)?), r.try_get(1)?))).collect()
 }
+
+/// Records of a stream's database and register searches that are in no citation yet.
+pub async fn undeduplicated_records(conn: &mut Conn, stream: StreamId) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM records r JOIN searches s ON s.id = r.search_id WHERE s.stream_id = $1 AND s.kind <> 'other' \
+         AND NOT EXISTS (SELECT 1 FROM citation_records cr WHERE cr.record_id = r.id)",
+    )
+    .bind(stream.0)
+    .fetch_one(conn)
+    .await?)
+}

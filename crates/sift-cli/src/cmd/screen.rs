@@ -511,3 +511,61 @@ fn print_view(v: &CitationView) {
         }
     }
 }
+
+#[derive(clap::Args, Debug)]
+pub struct PrismaArgs {
+    pub review: String,
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// Print the counts as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn prisma(args: PrismaArgs, context: &Context) -> Result<()> {
+    let service = open(&args.review, context).await?;
+    let counts = service.prisma(args.stream.as_deref()).await;
+    service.close().await;
+    let p = counts?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&p)?);
+        return Ok(());
+    }
+    println!("Identification");
+    for s in &p.records_identified_by_source {
+        println!("  records from {}: {}", s.name, s.count);
+    }
+    println!(
+        "  records from databases: {}   registers: {}",
+        p.records_from_databases, p.records_from_registers
+    );
+    println!("  duplicates removed: {}", p.duplicates_removed);
+    println!("Screening");
+    println!("  records screened: {}   excluded: {}", p.records_screened, p.records_excluded);
+    let column = |name: &str, r: &sift_domain::prisma::Retrieval| {
+        println!(
+            "  {name}: reports sought {}, not retrieved {}, assessed {}, excluded {}",
+            r.reports_sought, r.reports_not_retrieved, r.reports_assessed, r.reports_excluded
+        );
+        for reason in &r.reports_excluded_by_reason {
+            println!("    excluded, {}: {}", reason.name, reason.count);
+        }
+    };
+    column("databases and registers", &p.databases);
+    if !p.other_methods_identified_by_source.is_empty() || p.other_methods.reports_sought > 0 {
+        for s in &p.other_methods_identified_by_source {
+            println!("  other methods, records from {}: {}", s.name, s.count);
+        }
+        column("other methods", &p.other_methods);
+    }
+    println!("Included");
+    println!("  studies: {}   reports: {}", p.studies_included, p.reports_included);
+    let w = &p.pending;
+    if w.records_not_deduplicated + w.awaiting_title_abstract + w.awaiting_full_text > 0 {
+        println!(
+            "Not finished: {} records not deduplicated, {} citations await title/abstract, {} await full text",
+            w.records_not_deduplicated, w.awaiting_title_abstract, w.awaiting_full_text
+        );
+    }
+    Ok(())
+}
