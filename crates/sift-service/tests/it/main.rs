@@ -1,7 +1,10 @@
 //! Integration tests of sift-service, one binary; each runs on SQLite and, with
 //! `SIFT_TEST_PG_URL`, on PostgreSQL:
 //! - `import`: searches, all-or-nothing imports, listing and exporting records;
-//! - `dedup`: citations across search rounds, people's decisions, source overlap.
+//! - `dedup`: citations across search rounds, people's decisions, source overlap;
+//! - `screening`: roles, blinding on every read path, conflicts, full text, PRISMA counts,
+//!   and concurrent voters on one file.
 
 mod dedup;
 mod import;
+mod screening;

@@ -1,0 +1,284 @@
+//! Screening through the service on every backend: roles, the blinding rule on every read
+//! path, agreement and conflicts, full text, other methods, studies and PRISMA counts; and a
+//! hammer test of concurrent voters on one review file.
+
+use sift_domain::screening::{Decision, Method, Role, Stage, StageSettings, Status};
+use sift_domain::{ReviewType, SearchKind};
+use sift_service::{
+    Actor, DedupPolicy, ExportFormat, InputFile, Locator, NewReviewSpec, RecordFilter, SearchSpec, Service,
+    ServiceError,
+};
+use sift_store::testing::{TestDatabase, on_every_database};
+
+use crate::import::test_data;
+
+fn locator(db: &TestDatabase) -> Locator {
+    match db {
+        TestDatabase::SqliteFile(path) => Locator::File(path.clone()),
+        TestDatabase::Postgres(url) => Locator::Database { url: url.clone(), review: Some("screen".into()) },
+    }
+}
+
+/// A review with the six Embase records deduplicated into six citations, and a team.
+async fn setup(db: &TestDatabase) -> Service {
+    let owner = Actor::new("lise");
+    let spec =
+        NewReviewSpec { title: "Neuropathic pain".into(), review_type: ReviewType::Scoping, question: None };
+    let service = Service::create(&locator(db), &spec, &owner).await.unwrap();
+    service
+        .add_search(
+            &owner,
+            &SearchSpec { source: "Embase".into(), ..SearchSpec::default() },
+            &[InputFile::new(test_data("asreview/embase.ris"))],
+        )
+        .await
+        .unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    service.set_member(&owner, "ellen", Role::Reviewer, false).await.unwrap();
+    service.set_member(&owner, "agon", Role::Reviewer, false).await.unwrap();
+    service.set_member(&owner, "katrin", Role::Reviewer, true).await.unwrap();
+    service.set_member(&owner, "guest", Role::Viewer, false).await.unwrap();
+    service.add_criterion(&owner, "wrong population", Some("not cancer survivors")).await.unwrap();
+    service.add_criterion(&owner, "wrong intervention", None).await.unwrap();
+    service
+}
+
+fn forbidden<T: std::fmt::Debug>(result: Result<T, ServiceError>) {
+    assert!(matches!(result, Err(ServiceError::Forbidden(_))), "{result:?}");
+}
+
+async fn screening_story(db: TestDatabase) {
+    let service = setup(&db).await;
+    let (ellen, agon, katrin, guest, owner) = (
+        Actor::new("ellen"),
+        Actor::new("agon"),
+        Actor::new("katrin"),
+        Actor::new("guest"),
+        Actor::new("lise"),
+    );
+    let ta = Stage::TitleAbstract;
+
+    // Roles.
+    forbidden(service.vote(&guest, 1, ta, Decision::Include, None, false, None).await);
+    forbidden(service.screen_next(&guest, None, ta).await);
+    forbidden(service.vote(&Actor::new("stranger"), 1, ta, Decision::Include, None, false, None).await);
+    forbidden(service.set_member(&ellen, "mallory", Role::Owner, true).await);
+    forbidden(service.conflicts(&ellen, None, ta).await);
+    forbidden(service.set_stage(&ellen, &StageSettings::default_for(ta)).await);
+
+    // Next follows import order and skips what the reviewer has done.
+    let first = service.screen_next(&ellen, None, ta).await.unwrap().unwrap();
+    assert_eq!((first.citation.0, first.done, first.remaining), (1, 0, 6));
+
+    // Agreement resolves by itself.
+    service.vote(&ellen, 1, ta, Decision::Include, None, false, None).await.unwrap();
+    let outcome = service.vote(&agon, 1, ta, Decision::Include, None, false, None).await.unwrap();
+    assert_eq!(outcome.resolved, Some((Decision::Include, Method::Agreement)));
+    assert_eq!(service.screen_next(&ellen, None, ta).await.unwrap().unwrap().citation.0, 2);
+
+    // A conflict, and blinding on every read path while it lasts.
+    let mine = service
+        .vote(&ellen, 2, ta, Decision::Include, None, false, Some("survivors, 2 y after chemo"))
+        .await
+        .unwrap();
+    assert_eq!(mine.status, None, "a blinded voter learns nothing of the others");
+    let theirs =
+        service.vote(&agon, 2, ta, Decision::Exclude, Some("wrong population"), false, None).await.unwrap();
+    assert_eq!(theirs.status, None, "not even that the votes disagree");
+    let view = service.citation_view(&ellen, 2, ta).await.unwrap();
+    assert_eq!(view.status, None);
+    assert_eq!(view.votes.len(), 1);
+    assert_eq!(view.votes[0].reviewer, "ellen");
+    let view = service.citation_view(&guest, 2, ta).await.unwrap();
+    assert!(view.votes.is_empty() && view.status.is_none(), "a viewer sees no votes");
+    let progress = service.progress(&ellen, None, ta).await.unwrap();
+    assert_eq!(progress.n_conflicts, None, "conflict counts are hidden from blinded reviewers");
+    assert_eq!(progress.per_reviewer, vec![("ellen".to_string(), 2), ("agon".to_string(), 2)]);
+    let mut exported = Vec::new();
+    service.export(None, &RecordFilter::default(), ExportFormat::Jsonl, &mut exported).await.unwrap();
+    let exported = String::from_utf8(exported).unwrap();
+    assert!(
+        !exported.contains("survivors, 2 y") && !exported.contains("wrong population"),
+        "exports carry no votes"
+    );
+    // The resolver sees both votes, with reasons and notes.
+    let conflicts = service.conflicts(&katrin, None, ta).await.unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].status, Some(Status::Conflict));
+    assert_eq!(conflicts[0].votes.len(), 2);
+    assert!(conflicts[0].votes.iter().any(|v| v.note.as_deref() == Some("survivors, 2 y after chemo")));
+    assert_eq!(service.progress(&katrin, None, ta).await.unwrap().n_conflicts, Some(1));
+    // Votes change until resolution; after it they cannot.
+    service.vote(&ellen, 2, ta, Decision::Maybe, None, false, None).await.unwrap();
+    service.resolve(&katrin, 2, ta, Decision::Include, None, Method::ThirdReviewer).await.unwrap();
+    let err = service.vote(&ellen, 2, ta, Decision::Exclude, None, false, None).await.unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)), "{err}");
+    let view = service.citation_view(&ellen, 2, ta).await.unwrap();
+    assert_eq!(view.votes.len(), 2, "once resolved, everyone sees the votes");
+    assert_eq!(view.resolution.unwrap().method, Method::ThirdReviewer);
+
+    // A maybe counts as disagreement.
+    service.vote(&ellen, 3, ta, Decision::Maybe, None, false, None).await.unwrap();
+    service.vote(&agon, 3, ta, Decision::Maybe, None, false, None).await.unwrap();
+    assert_eq!(service.conflicts(&katrin, None, ta).await.unwrap().len(), 1);
+    service
+        .resolve(&owner, 3, ta, Decision::Exclude, Some("wrong population"), Method::Consensus)
+        .await
+        .unwrap();
+    for c in 4..=6 {
+        service.vote(&ellen, c, ta, Decision::Exclude, None, false, None).await.unwrap();
+        service.vote(&agon, c, ta, Decision::Exclude, None, false, None).await.unwrap();
+    }
+
+    // Full text: citations 1 and 2 moved on; an exclusion needs a criterion (or --custom).
+    let ft = Stage::FullText;
+    assert_eq!(service.screen_next(&ellen, None, ft).await.unwrap().unwrap().remaining, 2);
+    let err = service.vote(&ellen, 3, ft, Decision::Include, None, false, None).await.unwrap_err();
+    assert!(err.to_string().contains("not at the full-text stage"), "{err}");
+    let err = service.vote(&ellen, 1, ft, Decision::Exclude, None, false, None).await.unwrap_err();
+    assert!(
+        err.to_string().contains("needs a reason") && err.to_string().contains("wrong intervention"),
+        "{err}"
+    );
+    let err =
+        service.vote(&ellen, 1, ft, Decision::Exclude, Some("too short"), false, None).await.unwrap_err();
+    assert!(err.to_string().contains("not one of the review's criteria"), "{err}");
+    service.vote(&ellen, 1, ft, Decision::Exclude, Some("Wrong Intervention"), false, None).await.unwrap();
+    let o =
+        service.vote(&agon, 1, ft, Decision::Exclude, Some("wrong intervention"), false, None).await.unwrap();
+    assert_eq!(o.resolved, Some((Decision::Exclude, Method::Agreement)));
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("paper.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% a tiny test file\n%%EOF\n").unwrap();
+    let sha = service.fulltext_attach(&ellen, 2, &pdf).await.unwrap();
+    assert_eq!(sha.len(), 64);
+    assert_eq!(service.fulltext_pdf(2).await.unwrap(), std::fs::read(&pdf).unwrap());
+    let not_pdf = dir.path().join("notes.txt");
+    std::fs::write(&not_pdf, "hello").unwrap();
+    assert!(service.fulltext_attach(&ellen, 2, &not_pdf).await.is_err());
+    service.vote(&ellen, 2, ft, Decision::Include, None, false, None).await.unwrap();
+    service.vote(&agon, 2, ft, Decision::Include, None, false, None).await.unwrap();
+
+    // Other methods: records from an included citation's reference list start at full text.
+    let spec = SearchSpec {
+        source: "Citation searching".into(),
+        kind: Some(SearchKind::Other),
+        found_in: Some(2),
+        ..SearchSpec::default()
+    };
+    let err = service
+        .add_search(
+            &owner,
+            &SearchSpec {
+                found_in: Some(2),
+                ..SearchSpec { source: "PubMed".into(), ..SearchSpec::default() }
+            },
+            &[InputFile::new(test_data("asreview/pubmed_zotero.ris"))],
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--found-in"), "{err}");
+    service
+        .add_search(&owner, &spec, &[InputFile::new(test_data("asreview/pubmed_zotero.ris"))])
+        .await
+        .unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    let next_ta = service.screen_next(&ellen, None, ta).await.unwrap();
+    assert!(next_ta.is_none(), "other-methods records skip title/abstract: {next_ta:?}");
+    let next_ft = service.screen_next(&ellen, None, ft).await.unwrap().unwrap();
+    assert_eq!(next_ft.remaining, 6);
+    let other = next_ft.citation.0;
+    service.fulltext_missing(&ellen, other + 1, "not held by any library").await.unwrap();
+    service.vote(&ellen, other, ft, Decision::Include, None, false, None).await.unwrap();
+    service.vote(&agon, other, ft, Decision::Include, None, false, None).await.unwrap();
+    service.link_study(&ellen, "Smith trial", &[2, other]).await.unwrap();
+
+    let p = service.prisma(None).await.unwrap();
+    assert_eq!(
+        (p.records_from_databases, p.duplicates_removed, p.records_screened, p.records_excluded),
+        (6, 0, 6, 4)
+    );
+    assert_eq!(
+        (p.databases.reports_sought, p.databases.reports_assessed, p.databases.reports_excluded),
+        (2, 2, 1)
+    );
+    assert_eq!(p.databases.reports_excluded_by_reason[0].name, "wrong intervention");
+    assert_eq!(p.other_methods_identified_by_source[0].count, 6);
+    assert_eq!((p.other_methods.reports_sought, p.other_methods.reports_not_retrieved), (6, 1));
+    assert_eq!((p.reports_included, p.studies_included), (2, 1), "two reports of one study");
+    service.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screening_keeps_votes_blind_and_counts_right_on_every_backend() {
+    on_every_database(screening_story).await;
+}
+
+/// Several reviewers voting at the same instant on one review file: every vote lands once.
+#[test]
+fn concurrent_voters_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDatabase::SqliteFile(dir.path().join("hammer.sift"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let service = setup(&db).await;
+        service
+            .set_stage(
+                &Actor::new("lise"),
+                &StageSettings { reviewers_required: 5, ..StageSettings::default_for(Stage::TitleAbstract) },
+            )
+            .await
+            .unwrap();
+        for name in ["r1", "r2", "r3", "r4"] {
+            service.set_member(&Actor::new("lise"), name, Role::Reviewer, false).await.unwrap();
+        }
+        service.close().await;
+    });
+    let voters = ["ellen", "agon", "r1", "r2", "r3", "r4"];
+    let threads: Vec<_> = voters
+        .iter()
+        .map(|name| {
+            let db = db.clone();
+            let name = name.to_string();
+            std::thread::spawn(move || {
+                let runtime = tokio::runtime::Runtime::new().unwrap();
+                runtime.block_on(async {
+                    let service = Service::open(&locator(&db)).await.unwrap();
+                    let actor = Actor::new(&name);
+                    let mut accepted = 0usize;
+                    // Every voter votes twice on every citation (a change of mind), all at once.
+                    for round in 0..2 {
+                        for c in 1..=6 {
+                            let decision = if round == 0 { Decision::Maybe } else { Decision::Include };
+                            match service
+                                .vote(&actor, c, Stage::TitleAbstract, decision, None, false, None)
+                                .await
+                            {
+                                Ok(_) => accepted += 1,
+                                // A citation may be resolved by the fifth agreeing vote first.
+                                Err(ServiceError::Conflict(_)) => {}
+                                Err(e) => panic!("{name}: {e}"),
+                            }
+                        }
+                    }
+                    service.close().await;
+                    accepted
+                })
+            })
+        })
+        .collect();
+    let accepted: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+    runtime.block_on(async {
+        let service = Service::open(&locator(&db)).await.unwrap();
+        let owner = Actor::new("lise");
+        let progress = service.progress(&owner, None, Stage::TitleAbstract).await.unwrap();
+        let total: usize = progress.per_reviewer.iter().map(|(_, n)| n).sum();
+        assert!((5 * 6..=6 * 6).contains(&total), "each citation has 5 or 6 current votes: {progress:?}");
+        let events = service.events().await.unwrap();
+        let votes = events.iter().filter(|e| e.kind == "vote").count();
+        assert_eq!(votes, accepted, "every accepted vote is stored and logged exactly once");
+        assert!(accepted >= 6 * 5, "at least five includes per citation landed: {accepted}");
+        assert_eq!(progress.n_resolved, 6, "five agreeing includes resolve every citation");
+        service.close().await;
+    });
+}
