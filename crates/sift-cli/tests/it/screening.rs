@@ -1,0 +1,54 @@
+//! Screening from the command line: a team of three screens, resolves and counts.
+
+use crate::{s, sift, sift_ok, test_data};
+
+#[test]
+fn a_team_screens_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let review = dir.path().join("np.sift");
+    let r = s(&review);
+    sift_ok(&["init", r, "--title", "Neuropathic pain", "--as", "lise"]);
+    sift_ok(&["search", "add", r, "--source", "Embase", s(&test_data("asreview/embase.ris")), "--as", "lise"]);
+    let out = sift_ok(&["dedup", r, "--as", "lise"]);
+    assert!(out.contains("-> 6 citations"), "{out}");
+    sift_ok(&["member", "add", r, "ellen", "--as", "lise"]);
+    sift_ok(&["member", "add", r, "agon", "--as", "lise"]);
+    let (code, _, err) = sift(&["member", "add", r, "mallory", "--role", "owner", "--as", "ellen"]);
+    assert_eq!(code, 2, "a reviewer may not add owners");
+    assert!(err.contains("not allowed"), "{err}");
+    sift_ok(&["criteria", "add", r, "wrong population", "--as", "lise"]);
+    sift_ok(&["stage", "set", r, "--stage", "full-text", "--reviewers", "1", "--as", "lise"]);
+    let out = sift_ok(&["stage", "list", r]);
+    assert!(out.lines().any(|l| l.starts_with("full-text") && l.contains(" 1 ")), "{out}");
+
+    let out = sift_ok(&["screen", "next", r, "--as", "ellen"]);
+    assert!(out.starts_with("citation 1 (title-abstract; 0 done, 6 to go)"), "{out}");
+    let out = sift_ok(&["vote", r, "1", "include", "--as", "ellen"]);
+    assert!(out.contains("other votes are blinded"), "{out}");
+    sift_ok(&["vote", r, "1", "exclude", "--as", "agon", "--reason", "wrong population"]);
+    let out = sift_ok(&["screen", "show", r, "1", "--as", "ellen"]);
+    assert!(out.contains("not resolved yet (votes blinded)") && !out.contains("agon"), "{out}");
+    let (code, _, err) = sift(&["conflicts", r, "--as", "ellen"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("may not resolve"), "{err}");
+    let out = sift_ok(&["conflicts", r, "--as", "lise"]);
+    assert!(out.contains("conflict") && out.contains("agon") && out.contains("wrong population"), "{out}");
+    sift_ok(&["resolve", r, "1", "include", "--as", "lise"]);
+    let out = sift_ok(&["progress", r, "--as", "ellen"]);
+    assert!(out.contains("1 resolved (1 included, 0 excluded)") && out.contains("ellen"), "{out}");
+
+    // One reviewer suffices at full text now; an exclusion there needs a reason.
+    let (code, _, err) = sift(&["vote", r, "1", "exclude", "--stage", "full-text", "--as", "ellen"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--reason") && err.contains("wrong population"), "{err}");
+    let out = sift_ok(&["vote", r, "1", "include", "--stage", "full-text", "--as", "ellen"]);
+    assert!(out.contains("resolved: include (single-reviewer)"), "{out}");
+
+    let json = sift_ok(&["prisma", r, "--json"]);
+    let p: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(p["records_screened"], 6);
+    assert_eq!(p["databases"]["reports_sought"], 1);
+    assert_eq!(p["reports_included"], 1);
+    let out = sift_ok(&["prisma", r]);
+    assert!(out.contains("records screened: 6") && out.contains("studies: 1"), "{out}");
+}
