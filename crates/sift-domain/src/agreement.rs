@@ -28,8 +28,8 @@ pub struct Kappa {
     /// Chance-corrected agreement: `(observed - expected) / (1 - expected)`.
     pub kappa: f64,
     /// Large-sample standard error. For [`cohen_kappa`] it is the non-null standard error of
-    /// Fleiss, Cohen & Everitt (1969), statsmodels' `std_kappa`; for [`fleiss_kappa`] it is the
-    /// variance of Fleiss, Nee & Landis (1979), which is derived under kappa = 0 (see there).
+    /// Fleiss, Cohen & Everitt (1969), statsmodels' `std_kappa`; for [`fleiss_kappa`] it comes
+    /// from the variance of Fleiss, Nee & Landis (1979), derived under kappa = 0 (see there).
     pub standard_error: f64,
     /// `kappa - 1.96 * standard_error`, clipped to [-1, 1].
     pub ci_low: f64,
@@ -50,9 +50,8 @@ pub const Z_95: f64 = 1.959_963_984_540_054;
 
 /// Cohen's (1960) kappa for two raters who each rated the same subjects.
 ///
-/// Each pair is (first rater's category, second rater's category) for one subject; the order
-/// of raters matters for nothing but the standard error's bookkeeping, and the result is the
-/// same with the raters swapped. Categories need not be known in advance: those seen are the
+/// Each pair is (first rater's category, second rater's category) for one subject; swapping
+/// the raters changes nothing. Categories need not be known in advance: those seen are the
 /// categories.
 ///
 /// The standard error is the large-sample one of Fleiss, Cohen & Everitt (1969), with
