@@ -122,11 +122,13 @@ pub fn cohen_kappa<C: Eq + Hash + Copy>(pairs: &[(C, C)]) -> Option<Kappa> {
         .enumerate()
         .map(|(i, &count)| count as f64 / n * (1.0 - (row[i] + col[i]) * (1.0 - kappa)).powi(2))
         .sum();
-    let term_b: f64 = off_diagonal
-        .iter()
-        .map(|(&(i, j), &count)| count as f64 / n * (col[i] + row[j]).powi(2))
-        .sum::<f64>()
-        * (1.0 - kappa).powi(2);
+    // Summed in cell order, not the hash map's (which changes from run to run), so the same
+    // ratings give the same bits every time.
+    let mut off_diagonal: Vec<((usize, usize), usize)> = off_diagonal.into_iter().collect();
+    off_diagonal.sort_unstable();
+    let term_b: f64 =
+        off_diagonal.iter().map(|&((i, j), count)| count as f64 / n * (col[i] + row[j]).powi(2)).sum::<f64>()
+            * (1.0 - kappa).powi(2);
     let term_c = (kappa - expected * (1.0 - kappa)).powi(2);
     let variance = (term_a + term_b - term_c) / (1.0 - expected).powi(2) / n;
 
