@@ -3,6 +3,7 @@
 //! Nothing here does IO, knows SQL or HTTP, or depends on another Sift crate: the engines
 //! (`sift-formats`, and later dedup, rank, report) and the service layer all speak these types.
 
+pub mod agreement;
 pub mod biblio;
 pub mod ids;
 pub mod prisma;
