@@ -73,6 +73,8 @@ enum Command {
     /// Link the reports of one study.
     #[command(subcommand)]
     Study(cmd::screen::StudyCommand),
+    /// Inter-rater agreement per stage and reviewer pair (Cohen's and Fleiss' kappa).
+    Agreement(cmd::screen::StageArgs),
     /// Every PRISMA 2020 flow count of a stream, derived from the review's data.
     Prisma(cmd::screen::PrismaArgs),
     /// Export records as RIS, CSV, BibTeX or JSON Lines.
@@ -165,6 +167,7 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Progress(args) => cmd::screen::progress(args, context).await,
         Command::Fulltext(command) => cmd::screen::fulltext(command, context).await,
         Command::Study(command) => cmd::screen::study(command, context).await,
+        Command::Agreement(args) => cmd::screen::agreement(args, context).await,
         Command::Prisma(args) => cmd::screen::prisma(args, context).await,
         Command::Export(args) => cmd::export::run(args, context).await,
         Command::Convert(args) => cmd::convert::run(args),

@@ -23,7 +23,9 @@ pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
-pub use screening::{CitationView, NextCitation, Permission, Progress, VisibleVote, VoteOutcome};
+pub use screening::{
+    Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, VisibleVote, VoteOutcome,
+};
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::write::ExportFormat;
 pub use sift_store::records::{RecordFilter, StoredRecord};

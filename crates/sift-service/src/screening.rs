@@ -81,6 +81,31 @@ pub struct Progress {
     pub per_reviewer: Vec<(String, usize)>,
 }
 
+/// Agreement between two reviewers over the resolved citations both voted on.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairAgreement {
+    pub a: String,
+    pub b: String,
+    pub n: usize,
+    pub proportion_agreed: f64,
+    /// `None` when kappa is undefined (every vote in one category).
+    pub kappa: Option<sift_domain::agreement::Kappa>,
+}
+
+/// Agreement at one stage.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Agreement {
+    pub stage: Stage,
+    /// Resolved citations with at least two votes.
+    pub n_citations: usize,
+    pub pairs: Vec<PairAgreement>,
+    /// Share of those citations on which all votes agreed.
+    pub all_agreed: Option<f64>,
+    /// Fleiss' kappa over citations with exactly `fleiss_raters` votes (stages with 3+).
+    pub fleiss: Option<sift_domain::agreement::Kappa>,
+    pub fleiss_raters: usize,
+}
+
 /// The outcome of a vote, as the voter may see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VoteOutcome {
@@ -611,6 +636,76 @@ impl Service {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Inter-rater agreement at a stage over resolved citations (whose votes everyone may
+    /// see): Cohen's kappa per reviewer pair, Fleiss' kappa over citations with the required
+    /// number of votes.
+    pub async fn agreement(
+        &self,
+        actor: &Actor,
+        stream: Option<&str>,
+        stage: Stage,
+    ) -> ServiceResult<Agreement> {
+        use sift_domain::agreement::{cohen_kappa, fleiss_kappa, percent_agreement};
+        let stream = self.stream(stream).await?;
+        let mut conn = self.store.read().await?;
+        self.require(&mut conn, actor, Permission::Read).await?;
+        let board = Board::load(&mut conn, self, stream.id, stage).await?;
+        let names = member_names(&mut conn, self).await?;
+        let resolved: Vec<Vec<&Vote>> = board
+            .citations
+            .iter()
+            .filter(|c| board.resolutions.contains_key(&c.id))
+            .map(|c| board.current(c.id))
+            .filter(|v| v.len() >= 2)
+            .collect();
+        let mut reviewers: Vec<MemberId> = resolved.iter().flatten().map(|v| v.reviewer).collect();
+        reviewers.sort_unstable();
+        reviewers.dedup();
+        let mut pairs = Vec::new();
+        for (i, &a) in reviewers.iter().enumerate() {
+            for &b in &reviewers[i + 1..] {
+                let both: Vec<(Decision, Decision)> = resolved
+                    .iter()
+                    .filter_map(|votes| {
+                        let va = votes.iter().find(|v| v.reviewer == a)?;
+                        let vb = votes.iter().find(|v| v.reviewer == b)?;
+                        Some((va.decision, vb.decision))
+                    })
+                    .collect();
+                if both.is_empty() {
+                    continue;
+                }
+                let agreed = both.iter().filter(|(x, y)| x == y).count();
+                pairs.push(PairAgreement {
+                    a: names.get(&a).cloned().unwrap_or_default(),
+                    b: names.get(&b).cloned().unwrap_or_default(),
+                    n: both.len(),
+                    proportion_agreed: agreed as f64 / both.len() as f64,
+                    kappa: cohen_kappa(&both),
+                });
+            }
+        }
+        let k = usize::from(board.settings.reviewers_required).max(2);
+        let categories = [Decision::Include, Decision::Exclude, Decision::Maybe];
+        let table: Vec<Vec<usize>> = resolved
+            .iter()
+            .filter(|votes| votes.len() == k)
+            .map(|votes| {
+                categories.iter().map(|c| votes.iter().filter(|v| v.decision == *c).count()).collect()
+            })
+            .collect();
+        let subjects: Vec<Vec<Decision>> =
+            resolved.iter().map(|votes| votes.iter().map(|v| v.decision).collect()).collect();
+        Ok(Agreement {
+            stage,
+            n_citations: resolved.len(),
+            pairs,
+            all_agreed: percent_agreement(&subjects),
+            fleiss: if k > 2 { fleiss_kappa(&table) } else { None },
+            fleiss_raters: k,
+        })
     }
 
     /// Every PRISMA 2020 box for a stream, derived from stored data.

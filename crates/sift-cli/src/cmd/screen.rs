@@ -569,3 +569,38 @@ pub async fn prisma(args: PrismaArgs, context: &Context) -> Result<()> {
     }
     Ok(())
 }
+
+pub async fn agreement(args: StageArgs, context: &Context) -> Result<()> {
+    let service = open(&args.review, context).await?;
+    let agreement = service.agreement(&context.actor, args.stream.as_deref(), args.stage).await;
+    service.close().await;
+    let a = agreement?;
+    println!(
+        "{}: {} resolved citations with two or more votes{}",
+        a.stage,
+        a.n_citations,
+        a.all_agreed.map(|p| format!("; all votes agreed on {:.1} %", 100.0 * p)).unwrap_or_default()
+    );
+    let mut table = Table::new(&["reviewers", ">citations", ">agreement %", ">Cohen's kappa", ">95% CI"]);
+    for p in &a.pairs {
+        let (kappa, ci) = match &p.kappa {
+            Some(k) => (format!("{:.3}", k.kappa), format!("{:.3} to {:.3}", k.ci_low, k.ci_high)),
+            None => ("undefined".into(), String::new()),
+        };
+        table.row(vec![
+            format!("{} & {}", p.a, p.b),
+            p.n.to_string(),
+            format!("{:.1}", 100.0 * p.proportion_agreed),
+            kappa,
+            ci,
+        ]);
+    }
+    print!("{}", table.render());
+    if let Some(k) = &a.fleiss {
+        println!(
+            "Fleiss' kappa ({} raters per citation, {} citations): {:.3} (95% CI {:.3} to {:.3}, from the standard error under no agreement)",
+            a.fleiss_raters, k.n, k.kappa, k.ci_low, k.ci_high
+        );
+    }
+    Ok(())
+}

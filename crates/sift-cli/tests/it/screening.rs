@@ -8,7 +8,16 @@ fn a_team_screens_from_the_command_line() {
     let review = dir.path().join("np.sift");
     let r = s(&review);
     sift_ok(&["init", r, "--title", "Neuropathic pain", "--as", "lise"]);
-    sift_ok(&["search", "add", r, "--source", "Embase", s(&test_data("asreview/embase.ris")), "--as", "lise"]);
+    sift_ok(&[
+        "search",
+        "add",
+        r,
+        "--source",
+        "Embase",
+        s(&test_data("asreview/embase.ris")),
+        "--as",
+        "lise",
+    ]);
     let out = sift_ok(&["dedup", r, "--as", "lise"]);
     assert!(out.contains("-> 6 citations"), "{out}");
     sift_ok(&["member", "add", r, "ellen", "--as", "lise"]);
@@ -43,6 +52,9 @@ fn a_team_screens_from_the_command_line() {
     assert!(err.contains("--reason") && err.contains("wrong population"), "{err}");
     let out = sift_ok(&["vote", r, "1", "include", "--stage", "full-text", "--as", "ellen"]);
     assert!(out.contains("resolved: include (single-reviewer)"), "{out}");
+
+    let out = sift_ok(&["agreement", r, "--as", "lise"]);
+    assert!(out.contains("1 resolved citations") && out.contains("ellen & agon"), "{out}");
 
     let json = sift_ok(&["prisma", r, "--json"]);
     let p: serde_json::Value = serde_json::from_str(&json).unwrap();
