@@ -794,13 +794,7 @@ impl Service {
     }
 
     async fn stream_of_citation(&self, conn: &mut Conn, citation: CitationId) -> ServiceResult<StreamId> {
-        for stream in self.streams().await? {
-            let citations = store::screening_citations(conn, stream.id).await?;
-            if citations.iter().any(|c| c.id == citation) {
-                return Ok(stream.id);
-            }
-        }
-        Err(not_found_citation(citation))
+        store::citation_stream(conn, self.review.id, citation).await?.ok_or_else(|| not_found_citation(citation))
     }
 
     async fn check_reason(
