@@ -13,6 +13,7 @@
 //! and the line where it starts.
 
 mod bibtex;
+pub mod decisions;
 mod decode;
 mod detect;
 mod diagnostics;

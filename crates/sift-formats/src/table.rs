@@ -628,7 +628,7 @@ fn read_table(bytes: &[u8], diagnostics: &mut Diagnostics) -> Vec<ParsedRecord> 
 
 /// Where a record starts and its text: the reader's position may point at the line ending
 /// of the row before, and its end includes the row's own line ending.
-fn locate<'a>(body: &'a [u8], start: &csv::Position, end: usize) -> (u32, &'a [u8]) {
+pub(crate) fn locate<'a>(body: &'a [u8], start: &csv::Position, end: usize) -> (u32, &'a [u8]) {
     let end = end.min(body.len());
     let mut from = (start.byte() as usize).min(end);
     let mut line = start.line() as u32;
@@ -647,7 +647,7 @@ fn locate<'a>(body: &'a [u8], start: &csv::Position, end: usize) -> (u32, &'a [u
 
 /// A cell as text: UTF-8 as is, anything else as Windows-1252 (the row's warning comes from
 /// [`decode::record_text`]).
-fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
+pub(crate) fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
@@ -656,7 +656,7 @@ fn cell_text(bytes: &[u8]) -> Cow<'_, str> {
 
 /// The delimiter that splits the header line into the most fields, counting only outside
 /// quotes. Ties go to the comma, then the tab.
-fn detect_delimiter(bytes: &[u8]) -> u8 {
+pub(crate) fn detect_delimiter(bytes: &[u8]) -> u8 {
     const CANDIDATES: [u8; 3] = [b',', b'\t', b';'];
     let mut counts = [0usize; 3];
     let mut in_quotes = false;
@@ -688,7 +688,7 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
 }
 
 /// Excel's `sep=;` first line, which names the delimiter: the delimiter and the line's length.
-fn excel_separator_line(bytes: &[u8]) -> Option<(u8, usize)> {
+pub(crate) fn excel_separator_line(bytes: &[u8]) -> Option<(u8, usize)> {
     let rest = bytes.strip_prefix(b"sep=")?;
     let delimiter = *rest.first()?;
     let after = &rest[1..];
@@ -701,7 +701,7 @@ fn excel_separator_line(bytes: &[u8]) -> Option<(u8, usize)> {
 }
 
 /// The key a header name is matched by: lower case, letters and digits only.
-fn header_key(name: &str) -> String {
+pub(crate) fn header_key(name: &str) -> String {
     name.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests of sift-formats, one binary:
 //! - `world`: every file of the shared corpus reads with the right count and no lost fields;
 //! - `bibtex_corpus`, `xml_corpus`, `table_corpus`: format-specific checks on the same corpus;
+//! - `decisions`: screening decisions from a labelled ASReview set; no input panics the reader;
 //! - `round_trip`: properties: write then read gives the same normalised fields (RIS, CSV,
 //!   BibTeX).
 //!
@@ -8,6 +9,7 @@
 //! the repository) and print a notice and pass when it is absent.
 
 mod bibtex_corpus;
+mod decisions;
 mod round_trip;
 mod table_corpus;
 mod world;
