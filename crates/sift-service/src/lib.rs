@@ -5,6 +5,7 @@
 //! and returns plain values. Front ends format those values; they never touch the store.
 
 mod clock;
+mod decisions;
 mod dedup;
 mod error;
 mod export;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use sift_domain::Review;
 use sift_store::Store;
 
+pub use decisions::{DecisionImport, DecisionImportSpec};
 pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
@@ -27,6 +29,7 @@ pub use screening::{
     Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, VisibleVote, VoteOutcome,
 };
 pub use sift_dedup::Policy as DedupPolicy;
+pub use sift_formats::decisions::DecisionSource;
 pub use sift_formats::write::ExportFormat;
 pub use sift_store::records::{RecordFilter, StoredRecord};
 pub use sift_store::screening::{Criterion, FullText, MemberRow};

@@ -794,7 +794,9 @@ impl Service {
     }
 
     async fn stream_of_citation(&self, conn: &mut Conn, citation: CitationId) -> ServiceResult<StreamId> {
-        store::citation_stream(conn, self.review.id, citation).await?.ok_or_else(|| not_found_citation(citation))
+        store::citation_stream(conn, self.review.id, citation)
+            .await?
+            .ok_or_else(|| not_found_citation(citation))
     }
 
     async fn check_reason(
@@ -932,7 +934,7 @@ impl Board {
         screening::status(&self.settings, &self.current(citation), self.resolutions.get(&citation))
     }
 
-    fn require_eligible(&self, citation: CitationId) -> ServiceResult<()> {
+    pub(crate) fn require_eligible(&self, citation: CitationId) -> ServiceResult<()> {
         if self.citations.iter().any(|c| c.id == citation) {
             return Ok(());
         }

@@ -206,12 +206,17 @@ pub async fn screening_citations(conn: &mut Conn, stream: StreamId) -> Result<Ve
 }
 
 /// The stream a citation of `review` belongs to.
-pub async fn citation_stream(conn: &mut Conn, review: ReviewId, citation: CitationId) -> Result<Option<StreamId>> {
-    let stream: Option<i64> = sqlx::query_scalar("SELECT stream_id FROM citations WHERE review_id = $1 AND id = $2")
-        .bind(review.0)
-        .bind(citation.0)
-        .fetch_optional(conn)
-        .await?;
+pub async fn citation_stream(
+    conn: &mut Conn,
+    review: ReviewId,
+    citation: CitationId,
+) -> Result<Option<StreamId>> {
+    let stream: Option<i64> =
+        sqlx::query_scalar("SELECT stream_id FROM citations WHERE review_id = $1 AND id = $2")
+            .bind(review.0)
+            .bind(citation.0)
+            .fetch_optional(conn)
+            .await?;
     Ok(stream.map(StreamId))
 }
 

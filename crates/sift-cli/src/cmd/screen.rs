@@ -77,6 +77,8 @@ pub enum ScreenCommand {
         #[arg(long)]
         stream: Option<String>,
     },
+    /// Import screening decisions made in ASReview, Rayyan, Covidence or a spreadsheet.
+    Import(ImportArgs),
     /// One citation: its record, and the votes you may see.
     Show {
         review: String,
@@ -294,6 +296,7 @@ pub async fn screen(command: ScreenCommand, context: &Context) -> Result<()> {
                 }
             }
         }
+        ScreenCommand::Import(args) => import(args, context).await?,
         ScreenCommand::Show { review, citation, stage } => {
             let service = open(&review, context).await?;
             let view = service.citation_view(&context.actor, citation, stage).await;
@@ -601,6 +604,65 @@ pub async fn agreement(args: StageArgs, context: &Context) -> Result<()> {
             "Fleiss' kappa ({} raters per citation, {} citations): {:.3} (95% CI {:.3} to {:.3}, from the standard error under no agreement)",
             a.fleiss_raters, k.n, k.kappa, k.ci_low, k.ci_high
         );
+    }
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    pub review: String,
+    /// The exported decisions: a CSV of (record id, DOI or PMID; reviewer; decision; reason),
+    /// or an ASReview, Rayyan or Covidence export.
+    pub file: PathBuf,
+    /// csv, asreview, rayyan or covidence (detected when left out).
+    #[arg(long)]
+    pub source: Option<sift_service::DecisionSource>,
+    /// The decision of every row, for exports that are one list (Covidence "irrelevant": exclude).
+    #[arg(long)]
+    pub decision: Option<Decision>,
+    /// The stage of rows that do not say.
+    #[arg(long)]
+    pub stage: Option<Stage>,
+    /// Rows without a reviewer are the team's final decisions (resolutions), not your votes.
+    #[arg(long)]
+    pub as_resolutions: bool,
+    #[arg(long)]
+    pub stream: Option<String>,
+}
+
+pub async fn import(args: ImportArgs, context: &Context) -> Result<()> {
+    let service = open(&args.review, context).await?;
+    let spec = sift_service::DecisionImportSpec {
+        stream: args.stream.clone(),
+        source: args.source,
+        default_decision: args.decision,
+        stage: args.stage,
+        as_resolutions: args.as_resolutions,
+    };
+    let result = service.import_decisions(&context.actor, &args.file, &spec).await;
+    service.close().await;
+    let r = result?;
+    println!(
+        "{} ({}): {} rows -> {} votes, {} resolutions; {} for citations already resolved, {} unmatched",
+        args.file.display(),
+        r.source,
+        r.n_rows,
+        r.n_votes,
+        r.n_resolutions,
+        r.n_already_resolved,
+        r.unmatched.len()
+    );
+    if !r.new_members.is_empty() {
+        println!("  new reviewers: {}", r.new_members.join(", "));
+    }
+    for d in &r.diagnostics {
+        println!("  {}", d.located(&args.file.display().to_string()));
+    }
+    for (line, what) in r.unmatched.iter().take(20) {
+        println!("  {}:{line}: no citation in the review matches {what:?}", args.file.display());
+    }
+    if r.unmatched.len() > 20 {
+        println!("  ... and {} more unmatched rows", r.unmatched.len() - 20);
     }
     Ok(())
 }

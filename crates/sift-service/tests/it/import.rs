@@ -159,8 +159,10 @@ async fn a_truncated_file_imports_with_a_warning() {
         let path = dir.path().join("cut.ris");
         let text = std::fs::read_to_string(test_data("asreview/embase.ris")).unwrap();
         std::fs::write(&path, &text[..text.len() - 200]).unwrap();
-        let report =
-            service.add_search(&Actor::new("ellen"), &spec("Embase"), &[InputFile::new(&path)]).await.unwrap();
+        let report = service
+            .add_search(&Actor::new("ellen"), &spec("Embase"), &[InputFile::new(&path)])
+            .await
+            .unwrap();
         assert_eq!(report.files[0].n_records, 6);
         let listed = service.searches(None).await.unwrap();
         assert!(listed[0].n_warnings() >= 1);

@@ -282,3 +282,48 @@ fn concurrent_voters_lose_nothing() {
         service.close().await;
     });
 }
+
+/// A team moving from Rayyan: the export is both the records and the decisions.
+async fn rayyan_story(db: TestDatabase) {
+    let owner = Actor::new("lise");
+    let spec =
+        NewReviewSpec { title: "Back pain".into(), review_type: ReviewType::Systematic, question: None };
+    let service = Service::create(&locator(&db), &spec, &owner).await.unwrap();
+    let export = test_data("../decisions/rayyan_articles.csv");
+    service
+        .add_search(
+            &owner,
+            &SearchSpec { source: "Rayyan export".into(), ..SearchSpec::default() },
+            &[InputFile::new(&export)],
+        )
+        .await
+        .unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    let import = service
+        .import_decisions(&owner, &export, &sift_service::DecisionImportSpec::default())
+        .await
+        .unwrap();
+    assert_eq!(import.source, "rayyan");
+    assert_eq!((import.n_votes, import.unmatched.len()), (7, 0), "{import:?}");
+    assert_eq!(import.new_members, ["Alice", "Bob"]);
+    assert_eq!(import.n_resolutions, 2, "two unanimous records resolve by agreement");
+    let progress = service.progress(&owner, None, Stage::TitleAbstract).await.unwrap();
+    assert_eq!((progress.n_included, progress.n_excluded, progress.n_conflicts), (1, 1, Some(1)));
+    // A reviewer may not import; a second import of the same file adds nothing to resolved ones.
+    forbidden(
+        service
+            .import_decisions(&Actor::new("Alice"), &export, &sift_service::DecisionImportSpec::default())
+            .await,
+    );
+    let again = service
+        .import_decisions(&owner, &export, &sift_service::DecisionImportSpec::default())
+        .await
+        .unwrap();
+    assert_eq!(again.n_already_resolved, 4);
+    service.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decisions_from_rayyan_become_votes_on_every_backend() {
+    on_every_database(rayyan_story).await;
+}
