@@ -146,8 +146,8 @@ impl Service {
                 continue;
             };
             let stage = row.stage.or(spec.stage).unwrap_or(Stage::TitleAbstract);
-            if !boards.contains_key(&stage) {
-                boards.insert(stage, Board::load(tx.conn(), self, stream.id, stage).await?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = boards.entry(stage) {
+                slot.insert(Board::load(tx.conn(), self, stream.id, stage).await?);
             }
             let board = &boards[&stage];
             if !board.citations.iter().any(|c| c.id == citation) {
