@@ -1,0 +1,5 @@
+//! Reports a journal accepts, drawn from counts and tables the service gathers: PRISMA 2020
+//! and PRISMA-ScR flow diagrams (SVG with text kept as text, PNG with an embedded font, PDF),
+//! tables as Markdown, CSV, HTML, DOCX and XLSX, and the search appendix.
+//!
+//! Pure: values in, bytes out. No IO, no async.
