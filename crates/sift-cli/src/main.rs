@@ -77,8 +77,10 @@ enum Command {
     Agreement(cmd::screen::StageArgs),
     /// Every PRISMA 2020 flow count of a stream, derived from the review's data.
     Prisma(cmd::screen::PrismaArgs),
-    /// Export records as RIS, CSV, BibTeX or JSON Lines.
+    /// Export records as RIS, CSV, BibTeX or JSON Lines, or the whole review as an archive.
     Export(cmd::export::Args),
+    /// Restore a review from an archive written by `sift export --archive`.
+    Import(cmd::export::ImportArgs),
     /// Convert bibliographic files between formats, without a review.
     Convert(cmd::convert::Args),
     /// Show the review's audit log.
@@ -170,6 +172,7 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Agreement(args) => cmd::screen::agreement(args, context).await,
         Command::Prisma(args) => cmd::screen::prisma(args, context).await,
         Command::Export(args) => cmd::export::run(args, context).await,
+        Command::Import(args) => cmd::export::import(args, context).await,
         Command::Convert(args) => cmd::convert::run(args),
         Command::Log(args) => cmd::init::log(args, context).await,
         Command::Tour(args) => cmd::tour::run(args, context).await,

@@ -4,6 +4,7 @@
 //! it checks its input, runs in one transaction, records what it changed in the audit log,
 //! and returns plain values. Front ends format those values; they never touch the store.
 
+mod archive;
 mod clock;
 mod decisions;
 mod dedup;
@@ -31,6 +32,7 @@ pub use screening::{
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::decisions::DecisionSource;
 pub use sift_formats::write::ExportFormat;
+pub use sift_store::archive::ArchiveSummary;
 pub use sift_store::records::{RecordFilter, StoredRecord};
 pub use sift_store::screening::{Criterion, FullText, MemberRow};
 

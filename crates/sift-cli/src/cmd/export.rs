@@ -14,8 +14,11 @@ use crate::cmd::records::FilterArgs;
 pub struct Args {
     pub review: String,
     /// ris, csv, bibtex or jsonl.
-    #[arg(long)]
-    pub to: ExportFormat,
+    #[arg(long, required_unless_present = "archive")]
+    pub to: Option<ExportFormat>,
+    /// Write the whole review as a versioned archive (backup and hand-over; see docs/archive.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "to")]
+    pub archive: Option<PathBuf>,
     /// Write here instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
@@ -24,19 +27,37 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, context: &Context) -> Result<()> {
+    if let Some(path) = &args.archive {
+        let service = Service::open(&context.locator(&args.review)?).await?;
+        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        let mut out = BufWriter::new(file);
+        let summary = service.export_archive(&context.actor, &mut out).await;
+        service.close().await;
+        let summary = summary?;
+        out.flush().with_context(|| format!("writing {}", path.display()))?;
+        let rows: usize = summary.rows.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "wrote archive {} ({rows} rows of review {:?}, schema {})",
+            path.display(),
+            summary.review_slug,
+            summary.schema_version
+        );
+        return Ok(());
+    }
+    let to = args.to.expect("clap requires --to without --archive");
     let filter = args.filter.to_filter()?;
     let service = Service::open(&context.locator(&args.review)?).await?;
     let result = match &args.out {
         Some(path) => {
             let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
             let mut out = BufWriter::new(file);
-            let summary = service.export(args.filter.stream.as_deref(), &filter, args.to, &mut out).await;
+            let summary = service.export(args.filter.stream.as_deref(), &filter, to, &mut out).await;
             out.flush().with_context(|| format!("writing {}", path.display()))?;
             summary
         }
         None => {
             let mut out = BufWriter::new(std::io::stdout().lock());
-            let summary = service.export(args.filter.stream.as_deref(), &filter, args.to, &mut out).await;
+            let summary = service.export(args.filter.stream.as_deref(), &filter, to, &mut out).await;
             out.flush()?;
             summary
         }
@@ -44,7 +65,28 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     service.close().await;
     let summary = result?;
     if let Some(path) = &args.out {
-        eprintln!("wrote {} records to {} ({})", summary.n_records, path.display(), args.to.as_str());
+        eprintln!("wrote {} records to {} ({})", summary.n_records, path.display(), to.as_str());
     }
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ImportArgs {
+    /// The archive to restore (written by `sift export --archive`).
+    #[arg(long, value_name = "FILE")]
+    pub archive: PathBuf,
+    /// The new review file to create (with --database: ignored; the archive names the review).
+    pub review: String,
+}
+
+/// `sift import --archive FILE NEW.sift`: restore a review from its archive.
+pub async fn import(args: ImportArgs, context: &Context) -> Result<()> {
+    let file = File::open(&args.archive).with_context(|| format!("opening {}", args.archive.display()))?;
+    let mut input = std::io::BufReader::new(file);
+    let (service, summary) = Service::import_archive(&context.locator(&args.review)?, &mut input).await?;
+    let title = service.review().title.clone();
+    service.close().await;
+    let rows: usize = summary.rows.iter().map(|(_, n)| n).sum();
+    println!("restored {title:?} ({rows} rows) into {}", args.review);
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! Integration tests of sift-service, one binary; each runs on SQLite and, with
 //! `SIFT_TEST_PG_URL`, on PostgreSQL:
 //! - `import`: searches, all-or-nothing imports, listing and exporting records;
+//! - `archive`: a fully used review survives export and restore byte for byte;
 //! - `dedup`: citations across search rounds, people's decisions, source overlap;
 //! - `screening`: roles, blinding on every read path, conflicts, full text, PRISMA counts,
 //!   and concurrent voters on one file.
 
+mod archive;
 mod dedup;
 mod import;
 mod screening;

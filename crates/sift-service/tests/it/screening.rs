@@ -19,6 +19,90 @@ fn locator(db: &TestDatabase) -> Locator {
     }
 }
 
+/// A review in which every table has rows: searches, records, citations, a dedup decision and
+/// queue entry, members, criteria, votes, resolutions at both stages, a full text, an
+/// other-methods search and a study.
+pub async fn full_review(locator: &Locator) -> Service {
+    let db = match locator {
+        Locator::File(path) => TestDatabase::SqliteFile(path.clone()),
+        Locator::Database { url, .. } => TestDatabase::Postgres(url.clone()),
+    };
+    let service = setup(&db).await;
+    let (ellen, agon, owner) = (Actor::new("ellen"), Actor::new("agon"), Actor::new("lise"));
+    service
+        .set_stage(
+            &owner,
+            &StageSettings { reviewers_required: 2, ..StageSettings::default_for(Stage::FullText) },
+        )
+        .await
+        .unwrap();
+    for c in 1..=6 {
+        let d = if c <= 2 { Decision::Include } else { Decision::Exclude };
+        service.vote(&ellen, c, Stage::TitleAbstract, d, None, false, Some("a note")).await.unwrap();
+        service.vote(&agon, c, Stage::TitleAbstract, d, None, false, None).await.unwrap();
+    }
+    service
+        .vote(&ellen, 1, Stage::FullText, Decision::Exclude, Some("wrong population"), false, None)
+        .await
+        .unwrap();
+    service
+        .vote(&agon, 1, Stage::FullText, Decision::Exclude, Some("wrong population"), false, None)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("p.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4 tiny").unwrap();
+    service.fulltext_attach(&ellen, 2, &pdf).await.unwrap();
+    service.link_study(&ellen, "Trial A", &[2]).await.unwrap();
+    let spec = SearchSpec {
+        source: "Citation searching".into(),
+        kind: Some(SearchKind::Other),
+        found_in: Some(2),
+        ..SearchSpec::default()
+    };
+    service
+        .add_search(&owner, &spec, &[InputFile::new(test_data("asreview/pubmed_zotero.ris"))])
+        .await
+        .unwrap();
+    // A near-duplicate of a citation's record, to queue a pair.
+    let near = dir.path().join("near.ris");
+    let text = std::fs::read_to_string(test_data("asreview/embase.ris")).unwrap();
+    let record: String = text
+        .split("ER  -")
+        .next()
+        .unwrap()
+        .lines()
+        .filter(|l| !["JF", "JO", "DO", "L2", "SP", "EP", "VL"].iter().any(|t| l.starts_with(t)))
+        .map(|l| {
+            if l.starts_with("T1") {
+                l.replace(
+                    "Duplication cysts: Diagnosis, management, and",
+                    "Duplication cysts: management and",
+                )
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&near, format!("{record}\nER  - \n")).unwrap();
+    service
+        .add_search(
+            &owner,
+            &SearchSpec { source: "Embase".into(), ..SearchSpec::default() },
+            &[InputFile::new(&near)],
+        )
+        .await
+        .unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    // A re-run search gives automatic merges to log.
+    let mut rerun = SearchSpec { source: "Embase".into(), ..SearchSpec::default() };
+    rerun.updates = Some(1);
+    service.add_search(&owner, &rerun, &[InputFile::new(test_data("asreview/embase.ris"))]).await.unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    service
+}
+
 /// A review with the six Embase records deduplicated into six citations, and a team.
 async fn setup(db: &TestDatabase) -> Service {
     let owner = Actor::new("lise");
