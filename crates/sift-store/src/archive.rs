@@ -31,9 +31,12 @@ enum Kind {
 
 use Kind::{Blob, Int, Real, Text};
 
-/// Every table of a review, parents before children, with its columns and how its rows
-/// belong to a review.
-const TABLES: &[(&str, &[(&str, Kind)], &str)] = &[
+/// A table: its name, its columns and their kinds, and the `WHERE` clause selecting one
+/// review's rows (`$1` is the review id).
+type TableSpec = (&'static str, &'static [(&'static str, Kind)], &'static str);
+
+/// Every table of a review, parents before children.
+const TABLES: &[TableSpec] = &[
     (
         "reviews",
         &[
