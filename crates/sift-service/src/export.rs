@@ -46,6 +46,35 @@ impl Service {
         })
     }
 
+    /// Writes the canonical records of a screening set (citations resolved with `decision` at
+    /// `stage`) to `out` in `format`.
+    pub async fn export_screened<W: Write>(
+        &self,
+        actor: &crate::Actor,
+        stream: Option<&str>,
+        stage: sift_domain::screening::Stage,
+        decision: sift_domain::screening::Decision,
+        format: ExportFormat,
+        out: W,
+    ) -> ServiceResult<ExportSummary> {
+        let set = self.screened(actor, stream, stage, decision).await?;
+        let io_error = |source| ServiceError::Io { path: "output".into(), source };
+        let mut writer = RecordWriter::new(out, format);
+        for s in &set {
+            let id = s.citation.to_string();
+            writer
+                .write(&ExportRecord {
+                    reference: &s.record.reference,
+                    id: Some(&id),
+                    source_file: Some(&s.record.file_name),
+                    source_line: Some(s.record.file_line),
+                })
+                .map_err(io_error)?;
+        }
+        writer.finish().map_err(io_error)?;
+        Ok(ExportSummary { n_records: set.len() })
+    }
+
     /// Writes the matching records to `out` in `format`.
     pub async fn export<W: Write>(
         &self,

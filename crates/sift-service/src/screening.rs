@@ -106,6 +106,15 @@ pub struct Agreement {
     pub fleiss_raters: usize,
 }
 
+/// A resolved citation in a screening set.
+#[derive(Clone, Debug)]
+pub struct Screened {
+    pub citation: CitationId,
+    pub record: StoredRecord,
+    pub reason: Option<String>,
+    pub method: Method,
+}
+
 /// The outcome of a vote, as the voter may see it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VoteOutcome {
@@ -706,6 +715,38 @@ impl Service {
             fleiss: if k > 2 { fleiss_kappa(&table) } else { None },
             fleiss_raters: k,
         })
+    }
+
+    /// The citations of a stream resolved with `decision` at `stage`, with their canonical
+    /// records and the resolution's reason: the included set, the excluded set with reasons.
+    pub async fn screened(
+        &self,
+        actor: &Actor,
+        stream: Option<&str>,
+        stage: Stage,
+        decision: Decision,
+    ) -> ServiceResult<Vec<Screened>> {
+        let stream = self.stream(stream).await?;
+        let mut conn = self.store.read().await?;
+        self.require(&mut conn, actor, Permission::Read).await?;
+        let citations = store::screening_citations(&mut conn, stream.id).await?;
+        let resolutions = store::resolutions(&mut conn, stream.id, Some(stage)).await?;
+        let canonical: HashMap<CitationId, sift_domain::RecordId> =
+            citations.iter().map(|c| (c.id, c.canonical_record)).collect();
+        let chosen: Vec<&Resolution> = resolutions.iter().filter(|r| r.decision == decision).collect();
+        let ids: Vec<sift_domain::RecordId> =
+            chosen.iter().filter_map(|r| canonical.get(&r.citation).copied()).collect();
+        let filter = sift_store::records::RecordFilter { ids: Some(ids), ..Default::default() };
+        let records = records::list_records(&mut conn, self.review.id, &filter).await?;
+        let by_id: HashMap<sift_domain::RecordId, StoredRecord> =
+            records.into_iter().map(|r| (r.id, r)).collect();
+        Ok(chosen
+            .into_iter()
+            .filter_map(|r| {
+                let record = by_id.get(canonical.get(&r.citation)?)?.clone();
+                Some(Screened { citation: r.citation, record, reason: r.reason.clone(), method: r.method })
+            })
+            .collect())
     }
 
     /// Every PRISMA 2020 box for a stream, derived from stored data.

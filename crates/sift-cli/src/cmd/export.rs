@@ -22,6 +22,12 @@ pub struct Args {
     /// Write here instead of standard output.
     #[arg(long, short)]
     pub out: Option<PathBuf>,
+    /// Export a screening set instead: the citations resolved with this decision (include or
+    /// exclude) at --stage, one record each.
+    #[arg(long)]
+    pub decision: Option<sift_domain::screening::Decision>,
+    #[arg(long, default_value = "title-abstract")]
+    pub stage: sift_domain::screening::Stage,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -45,6 +51,31 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         return Ok(());
     }
     let to = args.to.expect("clap requires --to without --archive");
+    if let Some(decision) = args.decision {
+        let service = Service::open(&context.locator(&args.review)?).await?;
+        let stream = args.filter.stream.as_deref();
+        let result = match &args.out {
+            Some(path) => {
+                let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+                let mut out = BufWriter::new(file);
+                let r =
+                    service.export_screened(&context.actor, stream, args.stage, decision, to, &mut out).await;
+                out.flush()?;
+                r
+            }
+            None => {
+                let mut out = BufWriter::new(std::io::stdout().lock());
+                let r =
+                    service.export_screened(&context.actor, stream, args.stage, decision, to, &mut out).await;
+                out.flush()?;
+                r
+            }
+        };
+        service.close().await;
+        let summary = result?;
+        eprintln!("{} citations resolved {decision} at {}", summary.n_records, args.stage);
+        return Ok(());
+    }
     let filter = args.filter.to_filter()?;
     let service = Service::open(&context.locator(&args.review)?).await?;
     let result = match &args.out {
