@@ -68,7 +68,7 @@ pub struct CitationView {
 }
 
 /// Progress at one stage: per reviewer how many they have done, never what they decided.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Progress {
     pub stage: Stage,
     pub settings: StageSettings,
@@ -79,6 +79,11 @@ pub struct Progress {
     /// Shown only to those who may resolve (or on unblinded stages).
     pub n_conflicts: Option<usize>,
     pub per_reviewer: Vec<(String, usize)>,
+    /// Median seconds between a reviewer's consecutive votes at this stage, counting only gaps
+    /// under ten minutes (breaks are not screening time); `None` with fewer than two votes.
+    pub seconds_per_vote: Vec<(String, Option<f64>)>,
+    /// Resolved citations by how they were resolved.
+    pub by_method: Vec<(Method, usize)>,
 }
 
 /// Agreement between two reviewers over the resolved citations both voted on.
@@ -478,6 +483,35 @@ impl Service {
             }
         }
         let see_conflicts = !board.settings.blinded || viewer.may_resolve();
+        let mut times: BTreeMap<MemberId, Vec<i64>> = BTreeMap::new();
+        for votes in board.votes.values() {
+            for v in votes {
+                if let Ok(t) = v.at.parse::<jiff::Timestamp>() {
+                    times.entry(v.reviewer).or_default().push(t.as_second());
+                }
+            }
+        }
+        let seconds_per_vote = times
+            .into_iter()
+            .map(|(m, mut t)| {
+                t.sort_unstable();
+                let mut gaps: Vec<i64> = t.windows(2).map(|w| w[1] - w[0]).filter(|g| *g < 600).collect();
+                gaps.sort_unstable();
+                let median = (!gaps.is_empty()).then(|| {
+                    let mid = gaps.len() / 2;
+                    if gaps.len() % 2 == 0 {
+                        (gaps[mid - 1] + gaps[mid]) as f64 / 2.0
+                    } else {
+                        gaps[mid] as f64
+                    }
+                });
+                (names.get(&m).cloned().unwrap_or_default(), median)
+            })
+            .collect();
+        let mut by_method: BTreeMap<&'static str, (Method, usize)> = BTreeMap::new();
+        for r in board.resolutions.values() {
+            by_method.entry(r.method.as_str()).or_insert((r.method, 0)).1 += 1;
+        }
         Ok(Progress {
             stage,
             n_citations: board.citations.len(),
@@ -489,6 +523,8 @@ impl Service {
                 .into_iter()
                 .map(|(m, n)| (names.get(&m).cloned().unwrap_or_default(), n))
                 .collect(),
+            seconds_per_vote,
+            by_method: by_method.into_values().collect(),
             settings: board.settings,
         })
     }

@@ -388,12 +388,22 @@ pub async fn progress(args: StageArgs, context: &Context) -> Result<()> {
         p.n_excluded,
         p.n_conflicts.map(|n| format!(", {n} waiting for a resolver")).unwrap_or_default()
     );
-    let mut table = Table::new(&["reviewer", ">screened", ">% of citations"]);
+    let mut table = Table::new(&["reviewer", ">screened", ">% of citations", ">seconds per vote"]);
     for (name, n) in &p.per_reviewer {
         let percent = if p.n_citations == 0 { 0.0 } else { 100.0 * *n as f64 / p.n_citations as f64 };
-        table.row(vec![name.clone(), n.to_string(), format!("{percent:.0}")]);
+        let seconds = p.seconds_per_vote.iter().find(|(r, _)| r == name).and_then(|(_, s)| *s);
+        table.row(vec![
+            name.clone(),
+            n.to_string(),
+            format!("{percent:.0}"),
+            seconds.map(|s| format!("{s:.0}")).unwrap_or_default(),
+        ]);
     }
     print!("{}", table.render());
+    if !p.by_method.is_empty() {
+        let methods: Vec<String> = p.by_method.iter().map(|(m, n)| format!("{m} {n}")).collect();
+        println!("resolved by: {}", methods.join(", "));
+    }
     Ok(())
 }
 
