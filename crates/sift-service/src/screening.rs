@@ -499,7 +499,7 @@ impl Service {
                 gaps.sort_unstable();
                 let median = (!gaps.is_empty()).then(|| {
                     let mid = gaps.len() / 2;
-                    if gaps.len() % 2 == 0 {
+                    if gaps.len().is_multiple_of(2) {
                         (gaps[mid - 1] + gaps[mid]) as f64 / 2.0
                     } else {
                         gaps[mid] as f64
