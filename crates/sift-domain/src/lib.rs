@@ -5,6 +5,7 @@
 
 pub mod agreement;
 pub mod biblio;
+pub mod charting;
 pub mod ids;
 pub mod prisma;
 pub mod review;
