@@ -107,13 +107,10 @@ impl Form {
             })?;
             check_value(field, value)?;
         }
-        if complete {
-            if let Some(missing) = self.fields.iter().find(|f| f.required && !values.contains_key(&f.key)) {
-                return Err(ValueError {
-                    field: missing.key.clone(),
-                    message: "required, and missing".into(),
-                });
-            }
+        if complete
+            && let Some(missing) = self.fields.iter().find(|f| f.required && !values.contains_key(&f.key))
+        {
+            return Err(ValueError { field: missing.key.clone(), message: "required, and missing".into() });
         }
         Ok(())
     }
