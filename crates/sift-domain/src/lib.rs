@@ -4,6 +4,7 @@
 //! (`sift-formats`, and later dedup, rank, report) and the service layer all speak these types.
 
 pub mod agreement;
+pub mod appraisal;
 pub mod biblio;
 pub mod charting;
 pub mod ids;
