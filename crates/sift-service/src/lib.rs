@@ -5,6 +5,7 @@
 //! and returns plain values. Front ends format those values; they never touch the store.
 
 mod archive;
+mod charting;
 mod clock;
 mod decisions;
 mod dedup;
@@ -21,6 +22,7 @@ use std::path::{Path, PathBuf};
 use sift_domain::Review;
 use sift_store::Store;
 
+pub use charting::{ChartProgress, ComparedField};
 pub use decisions::{DecisionImport, DecisionImportSpec};
 pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};

@@ -286,6 +286,48 @@ const TABLES: &[TableSpec] = &[
         "study_id IN (SELECT id FROM studies WHERE review_id = $1)",
     ),
     (
+        "forms",
+        &[("id", Int), ("review_id", Int), ("name", Text), ("definition", Text), ("created_at", Text)],
+        "review_id = $1",
+    ),
+    (
+        "extractions",
+        &[
+            ("id", Int),
+            ("review_id", Int),
+            ("form_id", Int),
+            ("citation_id", Int),
+            ("charter_id", Int),
+            ("field_values", Text),
+            ("complete", Int),
+            ("at", Text),
+        ],
+        "review_id = $1",
+    ),
+    (
+        "consensus",
+        &[("form_id", Int), ("citation_id", Int), ("field_values", Text), ("decided_by", Text), ("at", Text)],
+        "form_id IN (SELECT id FROM forms WHERE review_id = $1)",
+    ),
+    (
+        "appraisals",
+        &[
+            ("id", Int),
+            ("review_id", Int),
+            ("citation_id", Int),
+            ("tool", Text),
+            ("appraiser", Text),
+            ("appraisal", Text),
+            ("at", Text),
+        ],
+        "review_id = $1",
+    ),
+    (
+        "evidence_levels",
+        &[("citation_id", Int), ("system", Text), ("level", Text), ("decided_by", Text), ("at", Text)],
+        "citation_id IN (SELECT id FROM citations WHERE review_id = $1)",
+    ),
+    (
         "events",
         &[
             ("id", Int),

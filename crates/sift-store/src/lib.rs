@@ -11,6 +11,7 @@
 //! failing), so an import that fails leaves the database as it was.
 
 pub mod archive;
+pub mod charting;
 pub mod dedup;
 mod migrate;
 pub mod records;

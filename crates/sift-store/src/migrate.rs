@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("migrations/0001_initial.sql")),
     (2, "dedup", include_str!("migrations/0002_dedup.sql")),
     (3, "screening", include_str!("migrations/0003_screening.sql")),
+    (4, "charting", include_str!("migrations/0004_charting.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
