@@ -73,6 +73,16 @@ enum Command {
     /// Link the reports of one study.
     #[command(subcommand)]
     Study(cmd::screen::StudyCommand),
+    /// Extraction forms for charting.
+    #[command(subcommand)]
+    Form(cmd::chart::FormCommand),
+    /// Chart data from included studies; compare charters; settle consensus.
+    #[command(subcommand)]
+    Chart(cmd::chart::ChartCommand),
+    /// Appraise a citation's quality with a built-in tool (RoB 2, ROBINS-I, JBI, AMSTAR 2, CASP).
+    Appraise(cmd::chart::AppraiseArgs),
+    /// Grade a citation's level of evidence (Oxford CEBM 2011).
+    Level(cmd::chart::LevelArgs),
     /// Inter-rater agreement per stage and reviewer pair (Cohen's and Fleiss' kappa).
     Agreement(cmd::screen::StageArgs),
     /// Every PRISMA 2020 flow count of a stream, derived from the review's data.
@@ -169,6 +179,10 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Progress(args) => cmd::screen::progress(args, context).await,
         Command::Fulltext(command) => cmd::screen::fulltext(command, context).await,
         Command::Study(command) => cmd::screen::study(command, context).await,
+        Command::Form(command) => cmd::chart::form(command, context).await,
+        Command::Chart(command) => cmd::chart::chart(command, context).await,
+        Command::Appraise(args) => cmd::chart::appraise(args, context).await,
+        Command::Level(args) => cmd::chart::level(args, context).await,
         Command::Agreement(args) => cmd::screen::agreement(args, context).await,
         Command::Prisma(args) => cmd::screen::prisma(args, context).await,
         Command::Export(args) => cmd::export::run(args, context).await,

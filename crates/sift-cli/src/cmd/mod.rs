@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod chart;
 pub mod convert;
 pub mod dedup;
 pub mod export;
