@@ -48,6 +48,7 @@ pub async fn forms(conn: &mut Conn, review: ReviewId) -> Result<Vec<(i64, Form)>
 }
 
 /// Stores a charter's values for one citation (replacing their earlier values).
+#[allow(clippy::too_many_arguments)]
 pub async fn set_extraction(
     conn: &mut Conn,
     review: ReviewId,
