@@ -4,6 +4,7 @@
 //!
 //! Pure: values in, bytes out. No IO, no async.
 
+pub mod appendix;
 mod docx;
 pub mod tables;
 mod xlsx;
