@@ -3,3 +3,8 @@
 //! tables as Markdown, CSV, HTML, DOCX and XLSX, and the search appendix.
 //!
 //! Pure: values in, bytes out. No IO, no async.
+
+pub mod appendix;
+mod docx;
+pub mod tables;
+mod xlsx;
