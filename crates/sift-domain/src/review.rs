@@ -119,7 +119,7 @@ pub struct Search {
     pub platform: Option<String>,
     /// The query exactly as run.
     pub query: Option<String>,
-    /// The day the search was run, `YYYY-MM-DD`.
+    /// The day the search was run, `YYYY-MM-DD`, or its month, `YYYY-MM`.
     pub run_date: Option<String>,
     /// Date, language or other limits, as free text.
     pub limits: Option<String>,
@@ -130,21 +130,22 @@ pub struct Search {
     pub created_at: String,
 }
 
-/// Checks that `date` is a plausible `YYYY-MM-DD` calendar date. Returns a message naming what
+/// Checks that `date` is a plausible `YYYY-MM-DD` calendar date, or a month `YYYY-MM` (papers
+/// often report only the month a search was run). Returns a message naming what
 /// is wrong otherwise.
 pub fn check_iso_date(date: &str) -> Result<(), String> {
     let parts: Vec<&str> = date.split('-').collect();
-    let well_formed = parts.len() == 3
+    let well_formed = (parts.len() == 3 || parts.len() == 2)
         && parts[0].len() == 4
         && parts[1].len() == 2
-        && parts[2].len() == 2
+        && parts.get(2).is_none_or(|d| d.len() == 2)
         && parts.iter().all(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if !well_formed {
-        return Err(format!("{date:?} is not a date in the form YYYY-MM-DD"));
+        return Err(format!("{date:?} is not a date in the form YYYY-MM-DD (or a month, YYYY-MM)"));
     }
     let year: u32 = parts[0].parse().unwrap_or(0);
     let month: u32 = parts[1].parse().unwrap_or(0);
-    let day: u32 = parts[2].parse().unwrap_or(0);
+    let day: u32 = parts.get(2).map_or(Some(1), |d| d.parse().ok()).unwrap_or(0);
     let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     let days_in_month = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -185,5 +186,8 @@ mod tests {
         assert!(check_iso_date("2023-02-29").is_err());
         assert!(check_iso_date("15/03/2024").is_err());
         assert!(check_iso_date("2024-13-01").is_err());
+        assert!(check_iso_date("2024-03").is_ok());
+        assert!(check_iso_date("2024-13").is_err());
+        assert!(check_iso_date("2024-3").is_err());
     }
 }

@@ -48,7 +48,7 @@ pub struct AddArgs {
     /// Read the query from a file (long, multi-line strategies).
     #[arg(long, value_name = "FILE")]
     pub query_file: Option<PathBuf>,
-    /// The day the search was run, YYYY-MM-DD.
+    /// The day the search was run, YYYY-MM-DD (or the month, YYYY-MM).
     #[arg(long)]
     pub run_date: Option<String>,
     /// Date, language or other limits, e.g. "2004-2026; English, Danish".
