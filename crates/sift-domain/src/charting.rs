@@ -98,6 +98,80 @@ impl Form {
         parse_field_value(field, text)
     }
 
+    /// Sets one field of `values` from text, as typed on a command line or in a form:
+    ///
+    /// - `key` a plain field: the text parsed for it (empty text clears it);
+    /// - `key` a group field: a JSON array of rows, `[{"type": "Balance", "n_studies": "6"}]`,
+    ///   each sub-value typed as text or a number;
+    /// - `group[N].sub`: sub-field `sub` of row `N` (from 1) of a group, adding rows up to `N`;
+    ///   empty text clears it, and trailing empty rows are dropped.
+    pub fn assign(&self, values: &mut Values, key: &str, text: &str) -> Result<(), ValueError> {
+        if let Some((group, row, sub)) = split_row_key(key) {
+            let field = self.field(group).ok_or_else(|| self.unknown(group))?;
+            let FieldKind::Group { fields } = &field.kind else {
+                return Err(ValueError {
+                    field: key.into(),
+                    message: format!("{group} is not a group of rows"),
+                });
+            };
+            let sub_field = fields.iter().find(|f| f.key == sub).ok_or_else(|| ValueError {
+                field: key.into(),
+                message: format!(
+                    "no such field in the group; its fields are: {}",
+                    fields.iter().map(|f| f.key.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            })?;
+            if row == 0 || row > 1000 {
+                return Err(ValueError {
+                    field: key.into(),
+                    message: "rows are numbered from 1 (at most 1000)".into(),
+                });
+            }
+            let mut rows = match values.remove(group) {
+                Some(Value::Rows(rows)) => rows,
+                _ => Vec::new(),
+            };
+            if rows.len() < row {
+                rows.resize_with(row, BTreeMap::new);
+            }
+            if text.trim().is_empty() {
+                rows[row - 1].remove(sub);
+            } else {
+                let value = parse_field_value(sub_field, text)
+                    .map_err(|e| ValueError { field: key.into(), message: e.message })?;
+                rows[row - 1].insert(sub.to_string(), value);
+            }
+            while rows.last().is_some_and(BTreeMap::is_empty) {
+                rows.pop();
+            }
+            if !rows.is_empty() {
+                values.insert(group.to_string(), Value::Rows(rows));
+            }
+            return Ok(());
+        }
+        let field = self.field(key).ok_or_else(|| self.unknown(key))?;
+        if text.trim().is_empty() {
+            values.remove(key);
+            return Ok(());
+        }
+        let value = match &field.kind {
+            FieldKind::Group { fields } => parse_rows(field, fields, text)?,
+            _ => parse_field_value(field, text)?,
+        };
+        values.insert(key.to_string(), value);
+        Ok(())
+    }
+
+    fn unknown(&self, key: &str) -> ValueError {
+        ValueError {
+            field: key.to_string(),
+            message: format!(
+                "no such field; the form's fields are: {}",
+                self.fields.iter().map(|f| f.key.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
     /// Checks a whole set of values: every value fits its field, required fields are present.
     pub fn check_values(&self, values: &BTreeMap<String, Value>, complete: bool) -> Result<(), ValueError> {
         for (key, value) in values {
@@ -141,6 +215,64 @@ fn check_fields(fields: &[Field], prefix: &str, top: bool) -> Result<(), ValueEr
         }
     }
     Ok(())
+}
+
+/// Charted values of one citation, by field key.
+pub type Values = BTreeMap<String, Value>;
+
+/// `group[N].sub` as (group, N, sub).
+fn split_row_key(key: &str) -> Option<(&str, usize, &str)> {
+    let (group, rest) = key.split_once('[')?;
+    let (row, rest) = rest.split_once(']')?;
+    let sub = rest.strip_prefix('.')?;
+    Some((group, row.trim().parse().ok()?, sub))
+}
+
+/// A group's rows typed as a JSON array of objects.
+fn parse_rows(field: &Field, fields: &[Field], text: &str) -> Result<Value, ValueError> {
+    let sub = fields.first().map_or("key", |f| f.key.as_str());
+    let err = |problem: String| ValueError {
+        field: field.key.clone(),
+        message: format!(
+            "{problem}: a group is typed as a JSON array of rows, e.g. [{{\"{sub}\": \"...\"}}], or row by row as {}[1].{sub}=...",
+            field.key
+        ),
+    };
+    let json: serde_json::Value = serde_json::from_str(text.trim()).map_err(|e| err(e.to_string()))?;
+    let serde_json::Value::Array(items) = json else {
+        return Err(err(format!("{:?} is not a list of rows", text.trim())));
+    };
+    let mut rows = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let serde_json::Value::Object(cells) = item else {
+            return Err(ValueError {
+                field: format!("{}[{}]", field.key, i + 1),
+                message: "a row is an object of sub-field values".into(),
+            });
+        };
+        let mut row = BTreeMap::new();
+        for (key, cell) in cells {
+            let name = format!("{}[{}].{key}", field.key, i + 1);
+            let sub = fields.iter().find(|f| &f.key == key).ok_or_else(|| ValueError {
+                field: name.clone(),
+                message: "no such field in the group".into(),
+            })?;
+            let text = match cell {
+                serde_json::Value::String(t) => t.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
+                serde_json::Value::Null => continue,
+                _ => {
+                    return Err(ValueError { field: name, message: "a sub-value is text or a number".into() });
+                }
+            };
+            let value =
+                parse_field_value(sub, &text).map_err(|e| ValueError { field: name, message: e.message })?;
+            row.insert(key.clone(), value);
+        }
+        rows.push(row);
+    }
+    Ok(Value::Rows(rows))
 }
 
 /// Parses text typed for one field.
@@ -360,6 +492,36 @@ mod tests {
         row.insert("n".to_string(), Value::Text("x".into()));
         values.insert("arms".to_string(), Value::Rows(vec![row]));
         assert_eq!(f.check_values(&values, false).unwrap_err().field, "arms[1].n");
+    }
+
+    #[test]
+    fn groups_are_assigned_row_by_row_or_as_json() {
+        let f = form();
+        let mut values = Values::new();
+        f.assign(&mut values, "arms[2].n", "40").unwrap();
+        f.assign(&mut values, "arms[1].n", "41").unwrap();
+        assert_eq!(values["arms"].display(), "41; 40");
+        f.assign(&mut values, "arms[2].n", "").unwrap();
+        assert_eq!(
+            values["arms"],
+            Value::Rows(vec![BTreeMap::from([("n".to_string(), Value::Number(41.0))])])
+        );
+        f.assign(&mut values, "arms[1].n", "").unwrap();
+        assert!(!values.contains_key("arms"));
+
+        f.assign(&mut values, "arms", r#"[{"n": 12}, {"n": "13"}]"#).unwrap();
+        assert_eq!(values["arms"].display(), "12; 13");
+        assert_eq!(f.assign(&mut values, "arms", r#"[{"n": "x"}]"#).unwrap_err().field, "arms[1].n");
+        assert_eq!(f.assign(&mut values, "arms", r#"[{"m": 1}]"#).unwrap_err().field, "arms[1].m");
+        assert!(f.assign(&mut values, "arms", "12").unwrap_err().message.contains("arms[1].n="));
+        assert!(f.assign(&mut values, "arms[0].n", "1").unwrap_err().message.contains("from 1"));
+        assert!(f.assign(&mut values, "design[1].n", "1").unwrap_err().message.contains("not a group"));
+        assert!(f.assign(&mut values, "arms[1].z", "1").unwrap_err().message.contains("its fields are: n"));
+        assert_eq!(values["arms"].display(), "12; 13", "a refused assignment changes nothing");
+
+        f.assign(&mut values, "design", "RCT").unwrap();
+        f.assign(&mut values, "design", " ").unwrap();
+        assert!(!values.contains_key("design"));
     }
 
     #[test]

@@ -99,13 +99,9 @@ impl Service {
             .map(|e| e.values)
             .unwrap_or_default();
         for (key, text) in assignments {
-            if text.trim().is_empty() {
-                values.remove(key);
-                continue;
-            }
-            let value =
-                definition.parse_value(key, text).map_err(|e| ServiceError::invalid(e.field, e.message))?;
-            values.insert(key.clone(), value);
+            definition
+                .assign(&mut values, key, text)
+                .map_err(|e| ServiceError::invalid(e.field, e.message))?;
         }
         definition.check_values(&values, complete).map_err(|e| ServiceError::invalid(e.field, e.message))?;
         store::set_extraction(
@@ -221,9 +217,9 @@ impl Service {
             None => BTreeMap::new(),
         };
         for (key, text) in overrides {
-            let value =
-                definition.parse_value(key, text).map_err(|e| ServiceError::invalid(e.field, e.message))?;
-            values.insert(key.clone(), value);
+            definition
+                .assign(&mut values, key, text)
+                .map_err(|e| ServiceError::invalid(e.field, e.message))?;
         }
         definition.check_values(&values, true).map_err(|e| ServiceError::invalid(e.field, e.message))?;
         store::set_consensus(tx.conn(), form_id, citation, &values, &actor.name, &now).await?;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use sift_domain::charting::{Form, Value};
+use sift_domain::charting::Form;
 use sift_domain::{CitationId, MemberId, ReviewId};
 use sqlx::Row;
 
@@ -12,7 +12,7 @@ fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {e}"))
 }
 
-pub type Values = BTreeMap<String, Value>;
+pub use sift_domain::charting::Values;
 
 pub async fn insert_form(conn: &mut Conn, review: ReviewId, form: &Form, at: &str) -> Result<i64> {
     let definition = serde_json::to_string(form).map_err(|e| corrupt("form", e))?;
