@@ -263,7 +263,10 @@ fn parse_rows(field: &Field, fields: &[Field], text: &str) -> Result<Value, Valu
                 serde_json::Value::Bool(b) => if *b { "yes" } else { "no" }.to_string(),
                 serde_json::Value::Null => continue,
                 _ => {
-                    return Err(ValueError { field: name, message: "a sub-value is text or a number".into() });
+                    return Err(ValueError {
+                        field: name,
+                        message: "a sub-value is text or a number".into(),
+                    });
                 }
             };
             let value =

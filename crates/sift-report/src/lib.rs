@@ -5,6 +5,7 @@
 //! Pure: values in, bytes out. No IO, no async.
 
 pub mod appendix;
+pub mod characteristics;
 mod docx;
 pub mod tables;
 mod xlsx;
