@@ -3,3 +3,9 @@
 //! tables as Markdown, CSV, HTML, DOCX and XLSX, and the search appendix.
 //!
 //! Pure: values in, bytes out. No IO, no async.
+
+pub mod flow;
+pub mod labels;
+pub mod render;
+
+mod fonts;
