@@ -6,6 +6,7 @@
 
 pub mod flow;
 pub mod labels;
+pub mod manual;
 pub mod render;
 
 mod fonts;
