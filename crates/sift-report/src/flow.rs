@@ -1827,8 +1827,15 @@ source = "Adaptado de Page MJ et al. BMJ 2021;372:n71."
     fn text_is_text_in_dejavu_sans() {
         let out = svg(&typical(), &FlowOptions::default());
         assert!(out.contains(r#"font-family="DejaVu Sans""#));
-        assert!(out.contains("<text x=") && out.contains(">Records screened</text>"));
-        assert!(!out.contains("<path d=\"M") || out.matches("<text").count() > 20);
+        assert!(out.contains(">Records screened</text>"));
+        assert!(out.matches("<text ").count() > 20, "text is not turned into paths");
+    }
+
+    #[test]
+    fn a_diagram_converts_to_pdf_with_the_font_embedded() {
+        let pdf = crate::render::render_pdf(&svg(&with_other_methods(), &FlowOptions::default())).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+        assert!(pdf.windows(10).any(|w| w == b"DejaVuSans"), "the font is embedded by name");
     }
 
     #[test]
