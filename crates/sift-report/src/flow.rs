@@ -1210,7 +1210,7 @@ impl Layout {
         let _ = writeln!(
             s,
             r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="{}" font-size="{}">"#,
-            fonts::FAMILY,
+            fonts::SVG_FAMILIES,
             num(FONT)
         );
         let _ = writeln!(s, "<title>{}</title>", escape(&self.title));
@@ -1826,7 +1826,7 @@ source = "Adaptado de Page MJ et al. BMJ 2021;372:n71."
     #[test]
     fn text_is_text_in_dejavu_sans() {
         let out = svg(&typical(), &FlowOptions::default());
-        assert!(out.contains(r#"font-family="DejaVu Sans""#));
+        assert!(out.contains(r#"font-family="DejaVu Sans, "#));
         assert!(out.contains(">Records screened</text>"));
         assert!(out.matches("<text ").count() > 20, "text is not turned into paths");
     }

@@ -6,8 +6,12 @@ use std::sync::{Arc, OnceLock};
 
 use resvg::usvg::fontdb;
 
-/// The family name every text element of a diagram asks for.
+/// The family name of the embedded faces.
 pub const FAMILY: &str = "DejaVu Sans";
+
+/// What an SVG asks for: DejaVu Sans, then Bitstream Vera Sans (the same Latin metrics) and a
+/// sans-serif for viewers that have neither, rather than their default serif.
+pub const SVG_FAMILIES: &str = "DejaVu Sans, Bitstream Vera Sans, sans-serif";
 
 pub static REGULAR: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 pub static BOLD: &[u8] = include_bytes!("../assets/DejaVuSans-Bold.ttf");
