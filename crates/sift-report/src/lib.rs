@@ -6,6 +6,12 @@
 
 pub mod appendix;
 pub mod characteristics;
-mod docx;
+pub mod flow;
+pub mod labels;
+pub mod manual;
+pub mod render;
 pub mod tables;
+
+mod docx;
+mod fonts;
 mod xlsx;
