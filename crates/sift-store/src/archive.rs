@@ -328,6 +328,16 @@ const TABLES: &[TableSpec] = &[
         "citation_id IN (SELECT id FROM citations WHERE review_id = $1)",
     ),
     (
+        "report_tables",
+        &[("id", Int), ("review_id", Int), ("name", Text), ("spec", Text), ("created_at", Text)],
+        "review_id = $1",
+    ),
+    (
+        "flow_counts",
+        &[("stream_id", Int), ("counts", Text), ("given_by", Text), ("at", Text)],
+        "stream_id IN (SELECT id FROM streams WHERE review_id = $1)",
+    ),
+    (
         "events",
         &[
             ("id", Int),

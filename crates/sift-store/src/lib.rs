@@ -15,6 +15,7 @@ pub mod charting;
 pub mod dedup;
 mod migrate;
 pub mod records;
+pub mod reports;
 pub mod reviews;
 pub mod screening;
 pub mod searches;

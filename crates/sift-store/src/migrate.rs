@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "dedup", include_str!("migrations/0002_dedup.sql")),
     (3, "screening", include_str!("migrations/0003_screening.sql")),
     (4, "charting", include_str!("migrations/0004_charting.sql")),
+    (5, "reports", include_str!("migrations/0005_reports.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
