@@ -83,6 +83,15 @@ enum Command {
     Appraise(cmd::chart::AppraiseArgs),
     /// Grade a citation's level of evidence (Oxford CEBM 2011).
     Level(cmd::chart::LevelArgs),
+    /// Study-characteristics tables: add specs, list, show.
+    #[command(subcommand)]
+    Table(cmd::report::TableCommand),
+    /// Flow diagrams: type in counts a stream's records cannot give; draw one.
+    #[command(subcommand)]
+    Flow(cmd::report::FlowCommand),
+    /// Write every report of a review into a folder: flow diagrams, tables, search appendix,
+    /// screening agreement, included records, and an index page.
+    Report(cmd::report::ReportArgs),
     /// Inter-rater agreement per stage and reviewer pair (Cohen's and Fleiss' kappa).
     Agreement(cmd::screen::StageArgs),
     /// Every PRISMA 2020 flow count of a stream, derived from the review's data.
@@ -97,6 +106,8 @@ enum Command {
     Log(cmd::init::LogArgs),
     /// A short tour: creates a review and imports real database exports.
     Tour(cmd::tour::Args),
+    /// Rebuild a published review from its paper: `sift example neuropathic-pain [DIR]`.
+    Example(cmd::example::Args),
 }
 
 /// What every command gets besides its own arguments.
@@ -183,6 +194,9 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Chart(command) => cmd::chart::chart(command, context).await,
         Command::Appraise(args) => cmd::chart::appraise(args, context).await,
         Command::Level(args) => cmd::chart::level(args, context).await,
+        Command::Table(command) => cmd::report::table(command, context).await,
+        Command::Flow(command) => cmd::report::flow(command, context).await,
+        Command::Report(args) => cmd::report::report(args, context).await,
         Command::Agreement(args) => cmd::screen::agreement(args, context).await,
         Command::Prisma(args) => cmd::screen::prisma(args, context).await,
         Command::Export(args) => cmd::export::run(args, context).await,
@@ -190,5 +204,6 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Log(args) => cmd::init::log(args, context).await,
         Command::Tour(args) => cmd::tour::run(args, context).await,
+        Command::Example(args) => cmd::example::run(args, context).await,
     }
 }

@@ -41,6 +41,9 @@ pub struct SearchSpec {
     pub updates: Option<i64>,
     /// For other methods: the citation whose reference list (or page) the records came from.
     pub found_in: Option<i64>,
+    /// Record the search without importing an export (its results are kept elsewhere, or a
+    /// published review is being rebuilt from its reported hits).
+    pub without_export: bool,
 }
 
 /// One file to import.
@@ -123,8 +126,17 @@ impl Service {
             return Err(ServiceError::invalid("--hits", "the number of hits cannot be negative"));
         }
         let kind = spec.kind.unwrap_or(SearchKind::Database);
-        if files.is_empty() && kind != SearchKind::Other {
-            return Err(ServiceError::invalid("FILE", "give at least one exported file to import"));
+        if files.is_empty() && kind != SearchKind::Other && !spec.without_export {
+            return Err(ServiceError::invalid(
+                "FILE",
+                "give at least one exported file to import (or --no-export to record the search alone)",
+            ));
+        }
+        if !files.is_empty() && spec.without_export {
+            return Err(ServiceError::invalid(
+                "--no-export",
+                "a search recorded without an export takes no files",
+            ));
         }
         let stream = self.stream(spec.stream.as_deref()).await?;
         let updates = match spec.updates {

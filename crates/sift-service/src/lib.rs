@@ -12,6 +12,7 @@ mod dedup;
 mod error;
 mod export;
 mod import;
+mod report;
 mod reviews;
 mod screening;
 
@@ -28,6 +29,7 @@ pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
+pub use report::{FlowSource, ReportBundle, ReportFile, StreamFlow};
 pub use screening::{
     Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, VisibleVote, VoteOutcome,
 };

@@ -3,9 +3,11 @@
 pub mod chart;
 pub mod convert;
 pub mod dedup;
+pub mod example;
 pub mod export;
 pub mod init;
 pub mod records;
+pub mod report;
 pub mod screen;
 pub mod search;
 pub mod stream;

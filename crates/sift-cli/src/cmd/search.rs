@@ -63,6 +63,9 @@ pub struct AddArgs {
     /// With --kind other: the (included) citation whose reference list or page was searched.
     #[arg(long, value_name = "CITATION")]
     pub found_in: Option<i64>,
+    /// Record the search without importing an export (its results are kept elsewhere).
+    #[arg(long)]
+    pub no_export: bool,
     /// The files' format, when detection guesses wrong: ris, medline, wos, pubmed-xml, endnote-xml, bibtex, csv.
     #[arg(long)]
     pub from: Option<Format>,
@@ -99,6 +102,7 @@ async fn add(args: AddArgs, context: &Context) -> Result<()> {
         hits_reported: args.hits,
         updates: args.updates,
         found_in: args.found_in,
+        without_export: args.no_export,
     };
     let files: Vec<InputFile> = args
         .files
@@ -122,6 +126,7 @@ async fn add(args: AddArgs, context: &Context) -> Result<()> {
     }
     if let Some(hits) = report.search.hits_reported
         && hits != total
+        && !args.no_export
     {
         println!("  note: the database reported {hits} hits; {total} records were imported");
     }

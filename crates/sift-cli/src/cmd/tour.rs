@@ -166,6 +166,7 @@ async fn tour(service: &Service, context: &Context, exports_dir: &Path, dir: &Pa
                     hits_reported: None,
                     updates: None,
                     found_in: None,
+                    without_export: false,
                 },
                 &[InputFile::new(&path)],
             )

@@ -1,0 +1,701 @@
+//! Reports: study-characteristics tables from table specs kept with the review, flow-diagram
+//! counts per stream (derived from records, or typed in where records cannot give them), and
+//! the search appendix. The service gathers; `sift-report` lays out and writes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::json;
+use sift_domain::prisma::PrismaCounts;
+use sift_domain::{CitationId, ReviewType};
+use sift_report::appendix::AppendixSearch;
+use sift_report::characteristics::{self, StudyRow, TableSpec, TableSpecs};
+use sift_report::flow::{FlowOptions, Template};
+use sift_report::manual::{self, ManualCounts};
+use sift_report::tables::Table;
+use sift_store::records;
+use sift_store::reports as store;
+use sift_store::screening as screening_store;
+
+use sift_store::reviews;
+
+use crate::{Actor, ExportFormat, Permission, Service, ServiceError, ServiceResult, clock};
+
+/// Where a stream's flow counts come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FlowSource {
+    /// Derived from the review's records, votes and resolutions.
+    Derived,
+    /// Typed in (`sift flow set`), as the text given.
+    Manual(String),
+}
+
+/// A stream's flow diagram, ready to draw.
+#[derive(Clone, Debug)]
+pub struct StreamFlow {
+    pub stream: String,
+    pub description: Option<String>,
+    pub counts: PrismaCounts,
+    pub source: FlowSource,
+    pub options: FlowOptions,
+}
+
+impl Service {
+    /// Adds the tables of a spec file (TOML or JSON, `docs/tables.md`), replacing tables of
+    /// the same name. Each is checked against its form and stream first; nothing is stored
+    /// unless all are good. Returns the names stored.
+    pub async fn set_report_tables(&self, actor: &Actor, text: &str) -> ServiceResult<Vec<String>> {
+        let specs = TableSpecs::parse(text).map_err(|e| ServiceError::invalid(e.place, e.message))?;
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Manage).await?;
+        let forms = sift_store::charting::forms(tx.conn(), self.review.id).await?;
+        let streams = sift_store::reviews::list_streams(tx.conn(), self.review.id).await?;
+        for spec in &specs.tables {
+            let (_, form) = forms.iter().find(|(_, f)| f.name == spec.form).ok_or_else(|| {
+                ServiceError::invalid(
+                    format!("table {}: form", spec.name),
+                    format!(
+                        "the review has no form {:?}; its forms are: {}",
+                        spec.form,
+                        forms.iter().map(|(_, f)| f.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
+            spec.check(form).map_err(|e| ServiceError::invalid(e.place, e.message))?;
+            if let Some(stream) = &spec.stream
+                && !streams.iter().any(|s| &s.name == stream)
+            {
+                return Err(ServiceError::invalid(
+                    format!("table {}: stream", spec.name),
+                    format!(
+                        "the review has no stream {stream:?}; its streams are: {}",
+                        streams.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            let stored =
+                serde_json::to_string(spec).map_err(|e| ServiceError::invalid("spec", e.to_string()))?;
+            store::set_table(tx.conn(), self.review.id, &spec.name, &stored, &now).await?;
+        }
+        let names: Vec<String> = specs.tables.iter().map(|t| t.name.clone()).collect();
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "report.tables_set",
+            None,
+            &json!({
+                "tables": names,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(names)
+    }
+
+    /// Removes a table spec.
+    pub async fn remove_report_table(&self, actor: &Actor, name: &str) -> ServiceResult<()> {
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Manage).await?;
+        if !store::remove_table(tx.conn(), self.review.id, name).await? {
+            return Err(self.unknown_table(tx.conn(), name).await);
+        }
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "report.table_removed",
+            Some(name),
+            &json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The review's table specs, in the order first added.
+    pub async fn report_tables(&self) -> ServiceResult<Vec<TableSpec>> {
+        let mut conn = self.store.read().await?;
+        store::tables(&mut conn, self.review.id)
+            .await?
+            .into_iter()
+            .map(|t| {
+                serde_json::from_str(&t.spec).map_err(|e| {
+                    ServiceError::Store(sift_store::StoreError::Corrupt(format!("report_tables.spec: {e}")))
+                })
+            })
+            .collect()
+    }
+
+    /// One study-characteristics table, built from the consensus values of its form: one row
+    /// per citation with consensus values (in its stream, when the spec names one).
+    pub async fn characteristics_table(&self, name: &str) -> ServiceResult<Table> {
+        let spec = match self.report_tables().await?.into_iter().find(|t| t.name == name) {
+            Some(spec) => spec,
+            None => {
+                let mut conn = self.store.read().await?;
+                return Err(self.unknown_table(&mut conn, name).await);
+            }
+        };
+        let (form, consensus) = self.chart_consensus(&spec.form).await?;
+        let mut conn = self.store.read().await?;
+        let streams = sift_store::reviews::list_streams(&mut conn, self.review.id).await?;
+        let mut canonical = HashMap::new();
+        let mut label_of: HashMap<CitationId, String> = HashMap::new();
+        for stream in &streams {
+            if spec.stream.as_ref().is_some_and(|s| s != &stream.name) {
+                continue;
+            }
+            for c in screening_store::screening_citations(&mut conn, stream.id).await? {
+                canonical.insert(c.id, c.canonical_record);
+            }
+            for (_, label, reports) in screening_store::studies(&mut conn, stream.id).await? {
+                for c in reports {
+                    label_of.insert(c, label.clone());
+                }
+            }
+        }
+        let levels = sift_store::charting::levels(&mut conn, self.review.id).await?;
+        let mut appraisals: HashMap<CitationId, BTreeMap<String, String>> = HashMap::new();
+        for (citation, tool, _, appraisal) in
+            sift_store::charting::appraisals(&mut conn, self.review.id).await?
+        {
+            if let Some(overall) = appraisal.overall {
+                appraisals.entry(citation).or_default().insert(tool, overall);
+            }
+        }
+        let mut rows = Vec::new();
+        for (citation, values) in consensus {
+            let Some(&record) = canonical.get(&citation) else { continue };
+            let reference = records::record_by_id(&mut conn, self.review.id, record).await?.reference;
+            rows.push(StudyRow {
+                label: label_of.get(&citation).cloned().unwrap_or_default(),
+                reference: Some(reference),
+                values,
+                level: levels.get(&citation).map(|(_, level)| level.clone()),
+                appraisals: appraisals.remove(&citation).unwrap_or_default(),
+                position: citation.0,
+            });
+        }
+        Ok(characteristics::build(&spec, &form, &rows))
+    }
+
+    async fn unknown_table(&self, conn: &mut sift_store::Conn, name: &str) -> ServiceError {
+        let names = match store::tables(conn, self.review.id).await {
+            Ok(tables) => tables.into_iter().map(|t| t.name).collect::<Vec<_>>(),
+            Err(e) => return e.into(),
+        };
+        ServiceError::NotFound {
+            what: "table",
+            key: name.to_string(),
+            hint: if names.is_empty() {
+                "; the review has no tables (add them with `sift table add`)".into()
+            } else {
+                format!("; the review's tables are: {}", names.join(", "))
+            },
+        }
+    }
+
+    /// Sets a stream's flow counts by hand (TOML, or CSV `box,count`; `docs/flow.md`), for
+    /// counts the records cannot give: a review screened elsewhere, or a published one rebuilt.
+    /// The counts are checked before they are stored. `None` returns the stream to derived
+    /// counts.
+    pub async fn set_flow_counts(
+        &self,
+        actor: &Actor,
+        stream: Option<&str>,
+        text: Option<&str>,
+    ) -> ServiceResult<()> {
+        let stream = self.stream(stream).await?;
+        if let Some(text) = text {
+            let options = self.flow_options(None).await?;
+            parse_manual(text, &options)?;
+        }
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Manage).await?;
+        store::set_flow_counts(tx.conn(), stream.id, text, &actor.name, &now).await?;
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "flow.counts_set",
+            Some(&stream.name),
+            &json!({
+                "manual": text.is_some(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A stream's flow diagram counts and drawing options: typed-in counts when the stream
+    /// has them, else derived from its records.
+    pub async fn stream_flow(&self, stream: Option<&str>) -> ServiceResult<StreamFlow> {
+        let stream = self.stream(stream).await?;
+        let manual = {
+            let mut conn = self.store.read().await?;
+            store::flow_counts(&mut conn, stream.id).await?
+        };
+        let mut options = self.flow_options(stream.description.clone()).await?;
+        match manual {
+            Some(text) => {
+                let counts = parse_manual(&text, &options)?;
+                if let Some(t) = counts.template() {
+                    options.template = Some(t);
+                }
+                Ok(StreamFlow {
+                    stream: stream.name,
+                    description: stream.description,
+                    counts: counts.counts,
+                    source: FlowSource::Manual(text),
+                    options,
+                })
+            }
+            None => {
+                let counts = self.prisma(Some(&stream.name)).await?;
+                if counts.other_methods_identified_by_source.iter().any(|s| s.count > 0) {
+                    options.template = Some(Template::NewWithOtherMethods);
+                }
+                Ok(StreamFlow {
+                    stream: stream.name,
+                    description: stream.description,
+                    counts,
+                    source: FlowSource::Derived,
+                    options,
+                })
+            }
+        }
+    }
+
+    async fn flow_options(&self, title: Option<String>) -> ServiceResult<FlowOptions> {
+        let mut options = FlowOptions::for_review(self.review.review_type);
+        options.title = title;
+        options.per_database = true;
+        Ok(options)
+    }
+
+    /// The search appendix rows: every search of every stream, in order.
+    pub async fn appendix_searches(&self) -> ServiceResult<Vec<AppendixSearch>> {
+        let summaries = self.searches(None).await?;
+        Ok(summaries
+            .iter()
+            .map(|s| AppendixSearch {
+                stream: s.stream.clone(),
+                source: s.search.source.clone(),
+                platform: s.search.platform.clone(),
+                kind: s.search.kind.as_str().to_string(),
+                query: s.search.query.clone(),
+                run_date: s.search.run_date.clone(),
+                limits: s.search.limits.clone(),
+                hits_reported: s.search.hits_reported,
+                records_imported: s.n_records,
+                duplicates_removed: None,
+                files: s.files.iter().map(|f| f.file_name.clone()).collect(),
+                updates: s.search.updates.map(|u| u.0),
+                id: s.search.id.0,
+            })
+            .collect())
+    }
+
+    /// The review's kind, for the flow diagram's wording.
+    pub fn review_type(&self) -> ReviewType {
+        self.review.review_type
+    }
+}
+
+fn parse_manual(text: &str, options: &FlowOptions) -> ServiceResult<ManualCounts> {
+    let looks_csv =
+        text.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')).is_some_and(|l| {
+            let l = l.trim();
+            l.contains(',') && !l.contains('=')
+        });
+    let parsed = if looks_csv { manual::from_csv(text) } else { manual::from_toml(text) };
+    let counts = parsed.map_err(|e| ServiceError::invalid("flow counts", e.to_string()))?;
+    let mut options = options.clone();
+    if let Some(t) = counts.template() {
+        options.template = Some(t);
+    }
+    sift_report::flow::check(&counts.counts, &options)
+        .map_err(|e| ServiceError::invalid("flow counts", e.to_string()))?;
+    Ok(counts)
+}
+
+/// One file of a report.
+#[derive(Clone, Debug)]
+pub struct ReportFile {
+    /// Relative path inside the report folder, `/`-separated.
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// What it is, for listings: "flow diagram (PNG)".
+    pub what: String,
+}
+
+/// Every file of `sift report`, as bytes; front ends write or serve them.
+#[derive(Clone, Debug, Default)]
+pub struct ReportBundle {
+    pub files: Vec<ReportFile>,
+    /// Streams skipped because they hold no searches and no typed-in counts.
+    pub empty_streams: Vec<String>,
+    /// Things the report could not include, with why (a diagram whose counts do not add up).
+    pub problems: Vec<String>,
+}
+
+impl ReportBundle {
+    fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>, what: impl Into<String>) {
+        self.files.push(ReportFile { path: path.into(), bytes: bytes.into(), what: what.into() });
+    }
+}
+
+impl Service {
+    /// The whole report: per stream the flow diagram (SVG, PNG, PDF, and its counts as JSON)
+    /// and the included records (RIS, CSV); the study-characteristics tables (Markdown, CSV,
+    /// HTML, one DOCX and one XLSX of all); the search appendix (Markdown, HTML, DOCX, CSV);
+    /// screening progress and agreement; and an `index.html` linking them.
+    pub async fn report_bundle(&self, actor: &Actor) -> ServiceResult<ReportBundle> {
+        use sift_domain::screening::{Decision, Stage};
+        use sift_report::{appendix, render, tables};
+
+        {
+            let mut conn = self.store.read().await?;
+            self.require(&mut conn, actor, Permission::Read).await?;
+        }
+        let mut bundle = ReportBundle::default();
+        let mut index = IndexPage::new(&self.review.title);
+        let searches = self.searches(None).await?;
+
+        // Flow diagrams and included records, per stream.
+        let mut flow_sections = Vec::new();
+        for stream in self.streams().await? {
+            let has_searches = searches.iter().any(|s| s.stream == stream.name);
+            let manual = {
+                let mut conn = self.store.read().await?;
+                store::flow_counts(&mut conn, stream.id).await?.is_some()
+            };
+            if !has_searches && !manual {
+                bundle.empty_streams.push(stream.name.clone());
+                continue;
+            }
+            let flow = self.stream_flow(Some(&stream.name)).await?;
+            let base = format!("flow/{}", stream.name);
+            let svg = match sift_report::flow::flow_svg(&flow.counts, &flow.options) {
+                Ok(svg) => svg,
+                Err(e) => {
+                    bundle.problems.push(format!("stream {}: flow diagram not drawn: {e}", stream.name));
+                    continue;
+                }
+            };
+            let render_error =
+                |e: sift_report::flow::FlowError| ServiceError::invalid("flow diagram", e.to_string());
+            bundle.add(
+                format!("{base}.png"),
+                render::render_png(&svg, 2.0).map_err(render_error)?,
+                "flow diagram (PNG)",
+            );
+            bundle.add(
+                format!("{base}.pdf"),
+                render::render_pdf(&svg).map_err(render_error)?,
+                "flow diagram (PDF)",
+            );
+            let json = json!({
+                "stream": flow.stream,
+                "source": match &flow.source { FlowSource::Derived => "derived", FlowSource::Manual(_) => "typed in" },
+                "counts": flow.counts,
+            });
+            bundle.add(
+                format!("{base}.json"),
+                serde_json::to_vec_pretty(&json).unwrap_or_default(),
+                "flow counts (JSON)",
+            );
+            let mut links = vec![
+                (format!("{base}.svg"), "SVG".to_string()),
+                (format!("{base}.png"), "PNG".to_string()),
+                (format!("{base}.pdf"), "PDF".to_string()),
+                (format!("{base}.json"), "counts".to_string()),
+            ];
+            let n_included =
+                self.screened(actor, Some(&stream.name), Stage::FullText, Decision::Include).await?.len();
+            if n_included > 0 {
+                for (format, ext) in [(ExportFormat::Ris, "ris"), (ExportFormat::Csv, "csv")] {
+                    let mut bytes = Vec::new();
+                    self.export_screened(
+                        actor,
+                        Some(&stream.name),
+                        Stage::FullText,
+                        Decision::Include,
+                        format,
+                        &mut bytes,
+                    )
+                    .await?;
+                    let path = format!("included/{}.{ext}", stream.name);
+                    bundle.add(path.clone(), bytes, format!("included records ({})", ext.to_uppercase()));
+                    links.push((path, format!("{n_included} included ({})", ext.to_uppercase())));
+                }
+            }
+            let note = match &flow.source {
+                FlowSource::Derived => "Counts derived from the review's records and decisions.".to_string(),
+                FlowSource::Manual(_) => {
+                    "Counts typed in (`sift flow set`): the records cannot give them.".to_string()
+                }
+            };
+            flow_sections.push(FlowSection {
+                name: stream.name.clone(),
+                description: flow.description.clone(),
+                svg: svg.clone(),
+                note,
+                links,
+            });
+            bundle.add(format!("{base}.svg"), svg, "flow diagram (SVG)");
+        }
+        index.flows(&flow_sections);
+
+        // Study-characteristics tables.
+        let specs = self.report_tables().await?;
+        if !specs.is_empty() {
+            let mut built = Vec::new();
+            for spec in &specs {
+                let table = self.characteristics_table(&spec.name).await?;
+                let base = format!("tables/{}", spec.name);
+                bundle.add(format!("{base}.md"), tables::to_markdown(&table), "table (Markdown)");
+                bundle.add(format!("{base}.csv"), tables::to_csv(&table), "table (CSV)");
+                bundle.add(
+                    format!("{base}.html"),
+                    tables::html_page(spec.title.as_deref().unwrap_or(&spec.name), &tables::to_html(&table)),
+                    "table (HTML)",
+                );
+                built.push((spec.name.clone(), table));
+            }
+            let all: Vec<Table> = built.iter().map(|(_, t)| t.clone()).collect();
+            let docx = tables::to_docx(&all, Some(&self.review.title)).map_err(report_error)?;
+            bundle.add("tables/tables.docx", docx, "all tables (DOCX)");
+            let sheets: Vec<(&str, &Table)> = built.iter().map(|(n, t)| (n.as_str(), t)).collect();
+            bundle.add(
+                "tables/tables.xlsx",
+                tables::to_xlsx(&sheets).map_err(report_error)?,
+                "all tables (XLSX)",
+            );
+            index.tables(&built);
+        }
+
+        // The search appendix.
+        let appendix_rows = self.appendix_searches().await?;
+        if !appendix_rows.is_empty() {
+            bundle.add(
+                "searches/appendix.md",
+                appendix::appendix_markdown(&self.review.title, &appendix_rows),
+                "search appendix (Markdown)",
+            );
+            bundle.add(
+                "searches/appendix.html",
+                appendix::appendix_html(&self.review.title, &appendix_rows),
+                "search appendix (HTML)",
+            );
+            bundle.add(
+                "searches/appendix.docx",
+                appendix::appendix_docx(&self.review.title, &appendix_rows).map_err(report_error)?,
+                "search appendix (DOCX)",
+            );
+            bundle.add(
+                "searches/searches.csv",
+                tables::to_csv(&appendix::appendix_table(&appendix_rows)),
+                "searches (CSV)",
+            );
+            index.links(
+                "Search appendix",
+                &[
+                    ("searches/appendix.html", "HTML"),
+                    ("searches/appendix.md", "Markdown"),
+                    ("searches/appendix.docx", "DOCX"),
+                    ("searches/searches.csv", "CSV"),
+                ],
+            );
+        }
+
+        // Screening progress and agreement, per stream and stage, where anyone has voted.
+        let mut screening = String::new();
+        for stream in self.streams().await? {
+            if bundle.empty_streams.contains(&stream.name) {
+                continue;
+            }
+            for stage in [Stage::TitleAbstract, Stage::FullText] {
+                let progress = self.progress(actor, Some(&stream.name), stage).await?;
+                if progress.per_reviewer.is_empty() && progress.n_resolved == 0 {
+                    continue;
+                }
+                screening.push_str(&progress_markdown(&stream.name, &progress));
+                let agreement = self.agreement(actor, Some(&stream.name), stage).await?;
+                if !agreement.pairs.is_empty() {
+                    screening.push_str(&agreement_markdown(&agreement));
+                }
+            }
+        }
+        if !screening.is_empty() {
+            bundle.add(
+                "screening.md",
+                format!("# Screening\n\n{screening}"),
+                "screening progress and agreement (Markdown)",
+            );
+            index.links("Screening progress and inter-rater agreement", &[("screening.md", "Markdown")]);
+        }
+
+        let listing: Vec<(String, String)> =
+            bundle.files.iter().map(|f| (f.path.clone(), f.what.clone())).collect();
+        index.problems(&bundle.problems);
+        bundle.add("index.html", index.finish(&listing), "report index (HTML)");
+        Ok(bundle)
+    }
+}
+
+fn report_error(e: sift_report::tables::ReportError) -> ServiceError {
+    ServiceError::invalid("report", e.to_string())
+}
+
+fn progress_markdown(stream: &str, p: &crate::Progress) -> String {
+    use sift_report::tables::{Column, Table, to_markdown};
+    let mut out = format!(
+        "## {stream}, {}\n\n{} citations; {} resolved ({} included, {} excluded).\n\n",
+        p.stage, p.n_citations, p.n_resolved, p.n_included, p.n_excluded
+    );
+    if !p.per_reviewer.is_empty() {
+        let mut t = Table::new(vec![
+            Column::left("Reviewer"),
+            Column::right("Screened"),
+            Column::right("Seconds per vote"),
+        ]);
+        for (name, n) in &p.per_reviewer {
+            let seconds = p
+                .seconds_per_vote
+                .iter()
+                .find(|(m, _)| m == name)
+                .and_then(|(_, s)| *s)
+                .map(|s| format!("{s:.0}"))
+                .unwrap_or_default();
+            t.push_cells([name.clone(), n.to_string(), seconds]);
+        }
+        out.push_str(&to_markdown(&t));
+        out.push('\n');
+    }
+    out
+}
+
+fn agreement_markdown(a: &crate::Agreement) -> String {
+    use sift_report::tables::{Column, Table, to_markdown};
+    let mut t = Table::new(vec![
+        Column::left("Reviewers"),
+        Column::right("Citations"),
+        Column::right("Agreement %"),
+        Column::right("Cohen's kappa"),
+        Column::right("95% CI"),
+    ]);
+    for p in &a.pairs {
+        let (kappa, ci) = match &p.kappa {
+            Some(k) => (format!("{:.2}", k.kappa), format!("{:.2} to {:.2}", k.ci_low, k.ci_high)),
+            None => ("undefined".into(), String::new()),
+        };
+        t.push_cells([
+            format!("{} and {}", p.a, p.b),
+            p.n.to_string(),
+            format!("{:.1}", p.proportion_agreed * 100.0),
+            kappa,
+            ci,
+        ]);
+    }
+    let mut out = format!(
+        "Inter-rater agreement over {} resolved citations with two or more votes.\n\n",
+        a.n_citations
+    );
+    out.push_str(&to_markdown(&t));
+    if let Some(f) = &a.fleiss {
+        out.push_str(&format!(
+            "\nFleiss' kappa ({} raters): {:.2} (95% CI {:.2} to {:.2}).\n",
+            a.fleiss_raters, f.kappa, f.ci_low, f.ci_high
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// One stream's diagram on the index page.
+struct FlowSection {
+    name: String,
+    description: Option<String>,
+    svg: String,
+    note: String,
+    /// (path, link text)
+    links: Vec<(String, String)>,
+}
+
+/// The report's `index.html`: diagrams inline, tables inline, links to every file.
+struct IndexPage {
+    title: String,
+    body: String,
+}
+
+impl IndexPage {
+    fn new(title: &str) -> IndexPage {
+        IndexPage { title: title.to_string(), body: String::new() }
+    }
+
+    fn flows(&mut self, sections: &[FlowSection]) {
+        if sections.is_empty() {
+            return;
+        }
+        self.body.push_str("<h2>Flow diagrams</h2>\n");
+        for FlowSection { name, description, svg, note, links } in sections {
+            let heading = description.clone().unwrap_or_else(|| name.clone());
+            self.body.push_str(&format!("<section><h3>{}</h3>\n<p>{}</p>\n<p>", esc(&heading), esc(note)));
+            let links: Vec<String> =
+                links.iter().map(|(p, l)| format!("<a href=\"{}\">{}</a>", esc(p), esc(l))).collect();
+            self.body.push_str(&links.join(" · "));
+            // The SVG inline, without its XML declaration.
+            let svg = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+            self.body.push_str(&format!("</p>\n<div class=\"flow\">{svg}</div></section>\n"));
+        }
+    }
+
+    fn tables(&mut self, tables: &[(String, Table)]) {
+        self.body.push_str("<h2>Study characteristics</h2>\n<p>All tables: <a href=\"tables/tables.docx\">DOCX</a> · <a href=\"tables/tables.xlsx\">XLSX</a></p>\n");
+        for (name, table) in tables {
+            self.body.push_str(&format!(
+                "<section>{}<p><a href=\"tables/{n}.md\">Markdown</a> · <a href=\"tables/{n}.csv\">CSV</a> · <a href=\"tables/{n}.html\">HTML</a></p></section>\n",
+                sift_report::tables::to_html(table),
+                n = esc(name)
+            ));
+        }
+    }
+
+    fn links(&mut self, heading: &str, links: &[(&str, &str)]) {
+        let links: Vec<String> =
+            links.iter().map(|(p, l)| format!("<a href=\"{}\">{}</a>", esc(p), esc(l))).collect();
+        self.body.push_str(&format!("<h2>{}</h2>\n<p>{}</p>\n", esc(heading), links.join(" · ")));
+    }
+
+    fn problems(&mut self, problems: &[String]) {
+        if problems.is_empty() {
+            return;
+        }
+        self.body.push_str("<h2>Not included</h2>\n<ul>\n");
+        for p in problems {
+            self.body.push_str(&format!("<li>{}</li>\n", esc(p)));
+        }
+        self.body.push_str("</ul>\n");
+    }
+
+    fn finish(mut self, files: &[(String, String)]) -> String {
+        self.body.push_str("<h2>Every file</h2>\n<ul>\n");
+        for (path, what) in files {
+            self.body.push_str(&format!("<li><a href=\"{p}\">{p}</a>: {}</li>\n", esc(what), p = esc(path)));
+        }
+        self.body.push_str("</ul>\n");
+        sift_report::tables::html_page(&self.title, &self.body)
+    }
+}
+
+fn esc(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
