@@ -12,6 +12,7 @@ async fn a_review_survives_its_archive_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let service = full_review(&Locator::File(dir.path().join("source.sift"))).await;
     let owner = Actor::new("lise");
+    chart_and_report(&service, &owner).await;
     let mut first = Vec::new();
     let summary = service.export_archive(&owner, &mut first).await.unwrap();
     assert!(
@@ -70,4 +71,26 @@ async fn a_review_survives_its_archive_byte_for_byte() {
     } else {
         eprintln!("note: {PG_URL_VAR} is not set; the PostgreSQL restore was skipped");
     }
+}
+
+/// Charting, appraisal, a table spec and typed-in flow counts, so every table is used.
+async fn chart_and_report(service: &Service, owner: &Actor) {
+    let form =
+        "name = \"characteristics\"\n[[fields]]\nkey = \"design\"\nlabel = \"Design\"\ntype = \"text\"\n";
+    service.add_form(owner, form).await.unwrap();
+    let ellen = Actor::new("ellen");
+    service.chart(&ellen, "characteristics", 2, &[("design".into(), "RCT".into())], true).await.unwrap();
+    service.settle_chart(owner, "characteristics", 2, Some("ellen"), &[]).await.unwrap();
+    let appraisal = sift_domain::appraisal::Appraisal {
+        judgements: [("q1".to_string(), "Yes".to_string())].into(),
+        answers: Default::default(),
+        overall: Some("Include".into()),
+        notes: None,
+    };
+    service.appraise(&ellen, 2, "jbi-rct", &appraisal).await.unwrap();
+    service.set_level(owner, 2, "2").await.unwrap();
+    let tables = "[[tables]]\nname = \"t1\"\nform = \"characteristics\"\n[[tables.columns]]\nheader = \"Study\"\nvalue = \"study\"\n[[tables.columns]]\nheader = \"Design\"\nfield = \"design\"\n";
+    service.set_report_tables(owner, tables).await.unwrap();
+    let counts = "records_from_databases = 10\nrecords_screened = 10\nrecords_excluded = 8\nreports_sought = 2\nreports_assessed = 2\nreports_excluded = 1\nstudies_included = 1\nreports_included = 1\n";
+    service.set_flow_counts(owner, None, Some(counts)).await.unwrap();
 }

@@ -3,10 +3,12 @@
 //! - `import`: searches, all-or-nothing imports, listing and exporting records;
 //! - `archive`: a fully used review survives export and restore byte for byte;
 //! - `dedup`: citations across search rounds, people's decisions, source overlap;
+//! - `report`: table specs, characteristics tables, typed-in flow counts, the report bundle;
 //! - `screening`: roles, blinding on every read path, conflicts, full text, PRISMA counts,
 //!   and concurrent voters on one file.
 
 mod archive;
 mod dedup;
 mod import;
+mod report;
 mod screening;

@@ -27,6 +27,12 @@ pub async fn full_review(locator: &Locator) -> Service {
         Locator::File(path) => TestDatabase::SqliteFile(path.clone()),
         Locator::Database { url, .. } => TestDatabase::Postgres(url.clone()),
     };
+    full_review_on(&db).await
+}
+
+/// [`full_review`] on a test database.
+pub async fn full_review_on(db: &TestDatabase) -> Service {
+    let db = db.clone();
     let service = setup(&db).await;
     let (ellen, agon, owner) = (Actor::new("ellen"), Actor::new("agon"), Actor::new("lise"));
     service
