@@ -10,6 +10,7 @@ pub mod flow;
 pub mod labels;
 pub mod manual;
 pub mod render;
+pub mod robplot;
 pub mod tables;
 
 mod docx;

@@ -303,6 +303,65 @@ impl Service {
             .collect())
     }
 
+    /// A traffic-light plot (SVG) per appraisal tool in use: one row per appraised citation
+    /// and appraiser (the appraiser named when a citation has several), labelled by study.
+    pub async fn appraisal_plots(&self) -> ServiceResult<Vec<(String, String)>> {
+        use sift_report::robplot::{RobRow, traffic_light_svg};
+        let appraisals = self.appraisals().await?;
+        if appraisals.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.store.read().await?;
+        let mut label_of: HashMap<CitationId, String> = HashMap::new();
+        let mut canonical = HashMap::new();
+        for stream in sift_store::reviews::list_streams(&mut conn, self.review.id).await? {
+            for c in screening_store::screening_citations(&mut conn, stream.id).await? {
+                canonical.insert(c.id, c.canonical_record);
+            }
+            for (_, label, reports) in screening_store::studies(&mut conn, stream.id).await? {
+                for c in reports {
+                    label_of.insert(c, label.clone());
+                }
+            }
+        }
+        let mut by_tool: BTreeMap<
+            String,
+            Vec<&(CitationId, String, String, sift_domain::appraisal::Appraisal)>,
+        > = BTreeMap::new();
+        for a in &appraisals {
+            by_tool.entry(a.1.clone()).or_default().push(a);
+        }
+        let mut plots = Vec::new();
+        for (key, rows) in by_tool {
+            let Some(tool) = sift_domain::appraisal::builtin_tool(&key) else { continue };
+            let mut plot_rows = Vec::new();
+            for (citation, _, appraiser, appraisal) in rows {
+                let label = match label_of.get(citation) {
+                    Some(label) => label.clone(),
+                    None => match canonical.get(citation) {
+                        Some(&record) => characteristics::author_year(
+                            &records::record_by_id(&mut conn, self.review.id, record).await?.reference,
+                        ),
+                        None => format!("citation {citation}"),
+                    },
+                };
+                let several = appraisals.iter().filter(|a| a.0 == *citation && a.1 == key).count() > 1;
+                plot_rows.push(RobRow {
+                    study: if several { format!("{label} ({appraiser})") } else { label },
+                    judgements: tool
+                        .domains
+                        .iter()
+                        .map(|d| appraisal.judgements.get(&d.key).cloned())
+                        .collect(),
+                    overall: appraisal.overall.clone(),
+                });
+            }
+            let title = format!("Quality appraisal: {}", tool.name);
+            plots.push((key, traffic_light_svg(&tool, &plot_rows, Some(&title))));
+        }
+        Ok(plots)
+    }
+
     /// The review's kind, for the flow diagram's wording.
     pub fn review_type(&self) -> ReviewType {
         self.review.review_type
@@ -480,6 +539,23 @@ impl Service {
                 "all tables (XLSX)",
             );
             index.tables(&built);
+        }
+
+        // Traffic-light plots of each appraisal tool used.
+        let plots = self.appraisal_plots().await?;
+        if !plots.is_empty() {
+            let mut links = Vec::new();
+            for (tool, svg) in &plots {
+                let base = format!("appraisal/{tool}");
+                let png = render::render_png(svg, 2.0)
+                    .map_err(|e| ServiceError::invalid("appraisal plot", e.to_string()))?;
+                bundle.add(format!("{base}.png"), png, "risk-of-bias plot (PNG)");
+                bundle.add(format!("{base}.svg"), svg.clone(), "risk-of-bias plot (SVG)");
+                links.push((format!("{base}.svg"), format!("{tool} (SVG)")));
+                links.push((format!("{base}.png"), format!("{tool} (PNG)")));
+            }
+            let links: Vec<(&str, &str)> = links.iter().map(|(p, l)| (p.as_str(), l.as_str())).collect();
+            index.links("Quality appraisal", &links);
         }
 
         // The search appendix.

@@ -1,9 +1,11 @@
 //! Integration tests of the `sift` binary, one test binary:
 //! - `commands`: each command end to end on a review file, with exit codes and messages;
+//! - `example`: the published neuropathic-pain review rebuilt, its tables compared cell by cell;
 //! - `postgres`: the same flow with `--database` when `SIFT_TEST_PG_URL` is set;
 //! - `screening`: a team screens, resolves and counts.
 
 mod commands;
+mod example;
 mod postgres;
 mod screening;
 

@@ -78,6 +78,12 @@ async fn report_story(db: TestDatabase) {
     assert!(service.characteristics_table("table-1").await.unwrap().rows.is_empty());
     service.settle_chart(&owner, "characteristics", 2, Some("ellen"), &[]).await.unwrap();
     service.set_level(&owner, 2, "2").await.unwrap();
+    let appraisal = sift_domain::appraisal::Appraisal {
+        judgements: [("q1".to_string(), "Yes".to_string()), ("q2".to_string(), "Unclear".to_string())].into(),
+        overall: Some("Include".into()),
+        ..Default::default()
+    };
+    service.appraise(&ellen, 2, "jbi-rct", &appraisal).await.unwrap();
     let table = service.characteristics_table("table-1").await.unwrap();
     assert_eq!(
         table.rows,
@@ -128,6 +134,8 @@ async fn report_story(db: TestDatabase) {
         "searches/appendix.md",
         "searches/appendix.docx",
         "screening.md",
+        "appraisal/jbi-rct.svg",
+        "appraisal/jbi-rct.png",
         "index.html",
     ] {
         assert!(paths.contains(&path), "{path} missing from {paths:?}");
