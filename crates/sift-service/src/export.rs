@@ -109,3 +109,77 @@ impl Service {
         Ok(filter)
     }
 }
+
+/// The bibliographic columns of a record table.
+const RECORD_COLUMNS: [&str; 9] =
+    ["Authors", "Year", "Title", "Journal", "Volume", "Issue", "Pages", "DOI", "PMID"];
+
+fn record_cells(r: &sift_domain::Reference) -> Vec<String> {
+    vec![
+        r.authors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "),
+        r.year.map(|y| y.to_string()).unwrap_or_default(),
+        r.title.clone().unwrap_or_default(),
+        r.journal.clone().or_else(|| r.journal_abbrev.clone()).unwrap_or_default(),
+        r.volume.clone().unwrap_or_default(),
+        r.issue.clone().unwrap_or_default(),
+        r.pages.clone().unwrap_or_default(),
+        r.doi.clone().unwrap_or_default(),
+        r.pmid.clone().unwrap_or_default(),
+    ]
+}
+
+impl Service {
+    /// A screening set as a table for people (CSV, XLSX): each citation with its decision,
+    /// the exclusion reason and how it was resolved.
+    pub async fn screened_table(
+        &self,
+        actor: &crate::Actor,
+        stream: Option<&str>,
+        stage: sift_domain::screening::Stage,
+        decision: sift_domain::screening::Decision,
+    ) -> ServiceResult<sift_report::tables::Table> {
+        use sift_report::tables::{Column, Table};
+        let set = self.screened(actor, stream, stage, decision).await?;
+        let mut columns = vec![Column::right("Citation")];
+        columns.extend(RECORD_COLUMNS.iter().map(|c| Column::left(*c)));
+        columns.extend([
+            Column::left("Stage"),
+            Column::left("Decision"),
+            Column::left("Reason"),
+            Column::left("Resolved by"),
+        ]);
+        let mut table = Table::new(columns);
+        for s in &set {
+            let mut cells = vec![s.citation.to_string()];
+            cells.extend(record_cells(&s.record.reference));
+            cells.extend([
+                stage.to_string(),
+                decision.to_string(),
+                s.reason.clone().unwrap_or_default(),
+                s.method.as_str().replace('-', " "),
+            ]);
+            table.push_cells(cells);
+        }
+        Ok(table)
+    }
+
+    /// Records matching `filter` as a table for people (XLSX): id, source file and line, and
+    /// the bibliographic fields.
+    pub async fn records_table(
+        &self,
+        stream: Option<&str>,
+        filter: &RecordFilter,
+    ) -> ServiceResult<sift_report::tables::Table> {
+        use sift_report::tables::{Column, Table};
+        let records = self.records(stream, filter).await?;
+        let mut columns = vec![Column::right("Record"), Column::left("File"), Column::right("Line")];
+        columns.extend(RECORD_COLUMNS.iter().map(|c| Column::left(*c)));
+        let mut table = Table::new(columns);
+        for r in &records {
+            let mut cells = vec![r.id.to_string(), r.file_name.clone(), r.file_line.to_string()];
+            cells.extend(record_cells(&r.reference));
+            table.push_cells(cells);
+        }
+        Ok(table)
+    }
+}

@@ -283,6 +283,10 @@ impl Service {
     /// The search appendix rows: every search of every stream, in order.
     pub async fn appendix_searches(&self) -> ServiceResult<Vec<AppendixSearch>> {
         let summaries = self.searches(None).await?;
+        let duplicates = {
+            let mut conn = self.store.read().await?;
+            sift_store::searches::duplicate_counts(&mut conn, self.review.id).await?
+        };
         Ok(summaries
             .iter()
             .map(|s| AppendixSearch {
@@ -295,7 +299,7 @@ impl Service {
                 limits: s.search.limits.clone(),
                 hits_reported: s.search.hits_reported,
                 records_imported: s.n_records,
-                duplicates_removed: None,
+                duplicates_removed: Some(duplicates.get(&s.search.id).copied().unwrap_or(0)),
                 files: s.files.iter().map(|f| f.file_name.clone()).collect(),
                 updates: s.search.updates.map(|u| u.0),
                 id: s.search.id.0,
@@ -477,24 +481,49 @@ impl Service {
                 (format!("{base}.pdf"), "PDF".to_string()),
                 (format!("{base}.json"), "counts".to_string()),
             ];
-            let n_included =
-                self.screened(actor, Some(&stream.name), Stage::FullText, Decision::Include).await?.len();
-            if n_included > 0 {
-                for (format, ext) in [(ExportFormat::Ris, "ris"), (ExportFormat::Csv, "csv")] {
-                    let mut bytes = Vec::new();
-                    self.export_screened(
-                        actor,
-                        Some(&stream.name),
-                        Stage::FullText,
-                        Decision::Include,
-                        format,
-                        &mut bytes,
-                    )
-                    .await?;
-                    let path = format!("included/{}.{ext}", stream.name);
-                    bundle.add(path.clone(), bytes, format!("included records ({})", ext.to_uppercase()));
-                    links.push((path, format!("{n_included} included ({})", ext.to_uppercase())));
-                }
+            let included =
+                self.screened_table(actor, Some(&stream.name), Stage::FullText, Decision::Include).await?;
+            if !included.rows.is_empty() {
+                let n = included.rows.len();
+                let mut ris = Vec::new();
+                self.export_screened(
+                    actor,
+                    Some(&stream.name),
+                    Stage::FullText,
+                    Decision::Include,
+                    ExportFormat::Ris,
+                    &mut ris,
+                )
+                .await?;
+                let base = format!("included/{}", stream.name);
+                bundle.add(format!("{base}.ris"), ris, "included records (RIS)");
+                bundle.add(format!("{base}.csv"), tables::to_csv(&included), "included records (CSV)");
+                bundle.add(
+                    format!("{base}.xlsx"),
+                    tables::to_xlsx(&[("included", &included)]).map_err(report_error)?,
+                    "included records (XLSX)",
+                );
+                links.push((format!("{base}.ris"), format!("{n} included (RIS)")));
+                links.push((format!("{base}.xlsx"), "XLSX".into()));
+            }
+            let excluded =
+                self.screened_table(actor, Some(&stream.name), Stage::FullText, Decision::Exclude).await?;
+            if !excluded.rows.is_empty() {
+                let base = format!("excluded/{}-full-text", stream.name);
+                bundle.add(
+                    format!("{base}.csv"),
+                    tables::to_csv(&excluded),
+                    "reports excluded at full text, with reasons (CSV)",
+                );
+                bundle.add(
+                    format!("{base}.xlsx"),
+                    tables::to_xlsx(&[("excluded at full text", &excluded)]).map_err(report_error)?,
+                    "reports excluded at full text, with reasons (XLSX)",
+                );
+                links.push((
+                    format!("{base}.xlsx"),
+                    format!("{} excluded at full text, with reasons", excluded.rows.len()),
+                ));
             }
             let note = match &flow.source {
                 FlowSource::Derived => "Counts derived from the review's records and decisions.".to_string(),
@@ -634,9 +663,18 @@ fn report_error(e: sift_report::tables::ReportError) -> ServiceError {
 fn progress_markdown(stream: &str, p: &crate::Progress) -> String {
     use sift_report::tables::{Column, Table, to_markdown};
     let mut out = format!(
-        "## {stream}, {}\n\n{} citations; {} resolved ({} included, {} excluded).\n\n",
+        "## {stream}, {}\n\n{} citations; {} resolved ({} included, {} excluded).",
         p.stage, p.n_citations, p.n_resolved, p.n_included, p.n_excluded
     );
+    if let Some(n) = p.n_conflicts {
+        out.push_str(&format!(" {n} conflicts waiting for a resolver."));
+    }
+    if !p.by_method.is_empty() {
+        let methods: Vec<String> =
+            p.by_method.iter().map(|(m, n)| format!("{} {n}", m.as_str().replace('-', " "))).collect();
+        out.push_str(&format!(" Resolved by: {}.", methods.join(", ")));
+    }
+    out.push_str("\n\n");
     if !p.per_reviewer.is_empty() {
         let mut t = Table::new(vec![
             Column::left("Reviewer"),

@@ -240,3 +240,18 @@ pub async fn record_counts(conn: &mut Conn, review: ReviewId) -> Result<HashMap<
             .await?;
     rows.iter().map(|row| Ok((SearchId(row.try_get("search_id")?), row.try_get("n")?))).collect()
 }
+
+/// Per search, its records merged into a citation whose kept (canonical) record is another:
+/// the duplicates that search's export added.
+pub async fn duplicate_counts(conn: &mut Conn, review: ReviewId) -> Result<HashMap<SearchId, i64>> {
+    let rows = sqlx::query(
+        "SELECT r.search_id, COUNT(*) AS n FROM records r \
+         JOIN citation_records cr ON cr.record_id = r.id \
+         JOIN citations c ON c.id = cr.citation_id \
+         WHERE r.review_id = $1 AND c.canonical_record_id <> r.id GROUP BY r.search_id",
+    )
+    .bind(review.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((SearchId(row.try_get("search_id")?), row.try_get("n")?))).collect()
+}

@@ -1,4 +1,5 @@
-//! `sift export`: any set of records, as RIS, CSV, BibTeX or JSON Lines.
+//! `sift export`: any set of records, as RIS, CSV, BibTeX, JSON Lines or XLSX; a screening set
+//! (with its exclusion reasons in CSV and XLSX); or the whole review as an archive.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,9 +14,9 @@ use crate::cmd::records::FilterArgs;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     pub review: String,
-    /// ris, csv, bibtex or jsonl.
+    /// ris, csv, bibtex, jsonl or xlsx (xlsx needs --out).
     #[arg(long, required_unless_present = "archive")]
-    pub to: Option<ExportFormat>,
+    pub to: Option<ExportTo>,
     /// Write the whole review as a versioned archive (backup and hand-over; see docs/archive.md).
     #[arg(long, value_name = "FILE", conflicts_with = "to")]
     pub archive: Option<PathBuf>,
@@ -30,6 +31,41 @@ pub struct Args {
     pub stage: sift_domain::screening::Stage,
     #[command(flatten)]
     pub filter: FilterArgs,
+}
+
+/// What `--to` takes: the record writers' formats, and XLSX.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportTo {
+    Ris,
+    Csv,
+    #[value(alias = "bib")]
+    Bibtex,
+    Jsonl,
+    Xlsx,
+}
+
+impl ExportTo {
+    fn records_format(self) -> Option<ExportFormat> {
+        match self {
+            ExportTo::Ris => Some(ExportFormat::Ris),
+            ExportTo::Csv => Some(ExportFormat::Csv),
+            ExportTo::Bibtex => Some(ExportFormat::Bibtex),
+            ExportTo::Jsonl => Some(ExportFormat::Jsonl),
+            ExportTo::Xlsx => None,
+        }
+    }
+}
+
+/// Writes `bytes` to `--out` or standard output.
+fn emit(out: Option<&PathBuf>, bytes: &[u8]) -> Result<()> {
+    match out {
+        Some(path) => std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display())),
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(bytes)?;
+            Ok(stdout.flush()?)
+        }
+    }
 }
 
 pub async fn run(args: Args, context: &Context) -> Result<()> {
@@ -51,6 +87,41 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         return Ok(());
     }
     let to = args.to.expect("clap requires --to without --archive");
+    if to == ExportTo::Xlsx && args.out.is_none() {
+        return Err(crate::cmd::UsageError("--to xlsx writes a file: give --out FILE.xlsx".into()).into());
+    }
+    if let (Some(decision), ExportTo::Csv | ExportTo::Xlsx) = (args.decision, to) {
+        // A screening set for people: with each citation's reason and how it was resolved.
+        let service = Service::open(&context.locator(&args.review)?).await?;
+        let table =
+            service.screened_table(&context.actor, args.filter.stream.as_deref(), args.stage, decision).await;
+        service.close().await;
+        let table = table?;
+        let bytes = match to {
+            ExportTo::Xlsx => {
+                sift_report::tables::to_xlsx(&[(&format!("{decision} {}", args.stage), &table)])?
+            }
+            _ => sift_report::tables::to_csv(&table).into_bytes(),
+        };
+        emit(args.out.as_ref(), &bytes)?;
+        eprintln!("{} citations resolved {decision} at {}", table.rows.len(), args.stage);
+        return Ok(());
+    }
+    if to == ExportTo::Xlsx {
+        let filter = args.filter.to_filter()?;
+        let service = Service::open(&context.locator(&args.review)?).await?;
+        let table = service.records_table(args.filter.stream.as_deref(), &filter).await;
+        service.close().await;
+        let table = table?;
+        emit(args.out.as_ref(), &sift_report::tables::to_xlsx(&[("records", &table)])?)?;
+        eprintln!(
+            "wrote {} records to {} (xlsx)",
+            table.rows.len(),
+            args.out.as_ref().expect("checked").display()
+        );
+        return Ok(());
+    }
+    let to = to.records_format().expect("xlsx handled above");
     if let Some(decision) = args.decision {
         let service = Service::open(&context.locator(&args.review)?).await?;
         let stream = args.filter.stream.as_deref();

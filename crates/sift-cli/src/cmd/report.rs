@@ -164,7 +164,7 @@ pub async fn flow(command: FlowCommand, context: &Context) -> Result<()> {
                     } else {
                         sift_report::labels::Labels::default()
                     };
-                    Some(base.merge_toml(&text).with_context(|| path.display().to_string())?)
+                    Some(base.merge_toml(&text).map_err(|e| UsageError(format!("{}: {e}", path.display())))?)
                 }
                 None => None,
             };
@@ -177,7 +177,7 @@ pub async fn flow(command: FlowCommand, context: &Context) -> Result<()> {
                     } else {
                         manual::from_toml(&text)
                     }
-                    .with_context(|| path.display().to_string())?;
+                    .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
                     let options = FlowOptions {
                         template: parsed.template(),
                         scoping,

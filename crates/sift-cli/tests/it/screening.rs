@@ -63,4 +63,80 @@ fn a_team_screens_from_the_command_line() {
     assert_eq!(p["reports_included"], 1);
     let out = sift_ok(&["prisma", r]);
     assert!(out.contains("records screened: 6") && out.contains("studies: 1"), "{out}");
+
+    // Screening sets for people carry the decision, reason and method; XLSX needs a file.
+    let csv = sift_ok(&[
+        "export",
+        r,
+        "--to",
+        "csv",
+        "--decision",
+        "include",
+        "--stage",
+        "full-text",
+        "--as",
+        "lise",
+    ]);
+    assert!(csv.starts_with("Citation,Authors,Year,Title") && csv.contains("single reviewer"), "{csv}");
+    let (code, _, err) = sift(&["export", r, "--to", "xlsx"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--out"), "{err}");
+    let xlsx = dir.path().join("records.xlsx");
+    sift_ok(&["export", r, "--to", "xlsx", "--out", s(&xlsx)]);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"), "an XLSX is a zip");
+
+    // Charting, a table spec, typed-in counts, and the report.
+    let form = dir.path().join("form.toml");
+    std::fs::write(
+        &form,
+        "name = \"c\"\n[[fields]]\nkey = \"design\"\nlabel = \"Design\"\ntype = \"text\"\n",
+    )
+    .unwrap();
+    sift_ok(&["form", "add", r, s(&form), "--as", "lise"]);
+    sift_ok(&["chart", "set", r, "c", "1", "--set", "design=RCT", "--complete", "--as", "ellen"]);
+    sift_ok(&["chart", "settle", r, "c", "1", "--from", "ellen", "--as", "lise"]);
+    let spec = dir.path().join("tables.toml");
+    std::fs::write(
+        &spec,
+        "[[tables]]\nname = \"t1\"\nform = \"c\"\n[[tables.columns]]\nheader = \"Study\"\nvalue = \"author_year\"\n[[tables.columns]]\nheader = \"Design\"\nfield = \"desing\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = sift(&["table", "add", r, s(&spec), "--as", "lise"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("tables.toml") && err.contains("column 2 (Design)") && err.contains("\"desing\""),
+        "{err}"
+    );
+    std::fs::write(&spec, std::fs::read_to_string(&spec).unwrap().replace("desing", "design")).unwrap();
+    sift_ok(&["table", "add", r, s(&spec), "--as", "lise"]);
+    let table = sift_ok(&["table", "show", r, "t1", "--as", "lise"]);
+    assert!(table.contains("| Study | Design |") && table.contains("| RCT |"), "{table}");
+
+    let png = dir.path().join("flow.png");
+    sift_ok(&["flow", "draw", r, "--out", s(&png), "--as", "lise"]);
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let counts = dir.path().join("counts.toml");
+    std::fs::write(&counts, "records_from_databases = 6\nrecords_screened = 7\nrecords_excluded = 5\nreports_sought = 1\nreports_assessed = 1\nstudies_included = 1\nreports_included = 1\n").unwrap();
+    let (code, _, err) = sift(&["flow", "set", r, s(&counts), "--as", "lise"]);
+    assert_eq!(code, 2, "screened cannot exceed identified: {err}");
+    let svg = dir.path().join("manual.svg");
+    let (code, _, _) = sift(&["flow", "draw", "--counts", s(&counts), "--out", s(&svg)]);
+    assert_eq!(code, 2);
+
+    let report = dir.path().join("report");
+    let out = sift_ok(&["report", r, "--out", s(&report), "--as", "lise"]);
+    assert!(out.contains("index.html"), "{out}");
+    for file in [
+        "flow/default.svg",
+        "flow/default.pdf",
+        "tables/t1.csv",
+        "tables/tables.docx",
+        "searches/appendix.md",
+        "included/default.ris",
+        "screening.md",
+    ] {
+        assert!(report.join(file).exists(), "{file}");
+    }
+    let appendix = std::fs::read_to_string(report.join("searches/appendix.md")).unwrap();
+    assert!(appendix.contains("Embase"), "{appendix}");
 }

@@ -140,6 +140,17 @@ async fn report_story(db: TestDatabase) {
     ] {
         assert!(paths.contains(&path), "{path} missing from {paths:?}");
     }
+    assert!(paths.contains(&"excluded/default-full-text.xlsx"), "the full-text exclusions, with reasons");
+    let excluded = String::from_utf8(
+        bundle.files.iter().find(|f| f.path == "excluded/default-full-text.csv").unwrap().bytes.clone(),
+    )
+    .unwrap();
+    assert!(excluded.contains("wrong population"), "{excluded}");
+    let appendix = String::from_utf8(
+        bundle.files.iter().find(|f| f.path == "searches/appendix.md").unwrap().bytes.clone(),
+    )
+    .unwrap();
+    assert!(appendix.contains("Duplicates removed"), "{appendix}");
     let png = &bundle.files.iter().find(|f| f.path == "flow/default.png").unwrap().bytes;
     assert!(png.starts_with(b"\x89PNG"));
     let index =
