@@ -171,6 +171,61 @@ fn retrieval(sought: &[&CitationFacts]) -> Retrieval {
     }
 }
 
+impl PrismaCounts {
+    /// The counts of several streams as one review's: every box summed, named sources and
+    /// reasons merged by name (reasons most frequent first again).
+    pub fn sum<'a>(streams: impl IntoIterator<Item = &'a PrismaCounts>) -> PrismaCounts {
+        let mut total = PrismaCounts::default();
+        for c in streams {
+            merge_named(&mut total.records_identified_by_source, &c.records_identified_by_source);
+            total.records_from_databases += c.records_from_databases;
+            total.records_from_registers += c.records_from_registers;
+            total.duplicates_removed += c.duplicates_removed;
+            total.marked_ineligible_by_automation += c.marked_ineligible_by_automation;
+            total.removed_for_other_reasons += c.removed_for_other_reasons;
+            total.records_screened += c.records_screened;
+            total.records_excluded += c.records_excluded;
+            total.databases.add(&c.databases);
+            merge_named(&mut total.other_methods_identified_by_source, &c.other_methods_identified_by_source);
+            total.other_methods.add(&c.other_methods);
+            total.studies_included += c.studies_included;
+            total.reports_included += c.reports_included;
+            total.pending.records_not_deduplicated += c.pending.records_not_deduplicated;
+            total.pending.awaiting_title_abstract += c.pending.awaiting_title_abstract;
+            total.pending.awaiting_full_text += c.pending.awaiting_full_text;
+        }
+        total.records_identified_by_source.sort_by(|a, b| a.name.cmp(&b.name));
+        total.other_methods_identified_by_source.sort_by(|a, b| a.name.cmp(&b.name));
+        for r in [
+            &mut total.databases.reports_excluded_by_reason,
+            &mut total.other_methods.reports_excluded_by_reason,
+        ] {
+            r.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        }
+        total
+    }
+}
+
+impl Retrieval {
+    fn add(&mut self, other: &Retrieval) {
+        self.reports_sought += other.reports_sought;
+        self.reports_not_retrieved += other.reports_not_retrieved;
+        self.reports_assessed += other.reports_assessed;
+        self.reports_excluded += other.reports_excluded;
+        merge_named(&mut self.reports_excluded_by_reason, &other.reports_excluded_by_reason);
+        self.reports_included += other.reports_included;
+    }
+}
+
+fn merge_named(into: &mut Vec<Named>, from: &[Named]) {
+    for n in from {
+        match into.iter_mut().find(|m| m.name == n.name) {
+            Some(m) => m.count += n.count,
+            None => into.push(n.clone()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +282,34 @@ mod tests {
         assert_eq!(p.studies_included, 2, "one linked study and one unlinked report");
         assert_eq!(p.pending.awaiting_title_abstract, 1);
         assert_eq!(p.other_methods_identified_by_source[0].count, 2);
+    }
+    #[test]
+    fn streams_sum_box_by_box() {
+        let named = |name: &str, count| Named { name: name.into(), count };
+        let mut a = PrismaCounts {
+            records_from_databases: 10,
+            records_screened: 8,
+            studies_included: 1,
+            ..Default::default()
+        };
+        a.records_identified_by_source = vec![named("PubMed", 6), named("Embase", 4)];
+        a.databases.reports_excluded_by_reason = vec![named("wrong population", 2)];
+        let mut b = PrismaCounts {
+            records_from_databases: 5,
+            records_screened: 5,
+            studies_included: 2,
+            ..Default::default()
+        };
+        b.records_identified_by_source = vec![named("PubMed", 5)];
+        b.databases.reports_excluded_by_reason = vec![named("wrong design", 3), named("wrong population", 2)];
+        let total = PrismaCounts::sum([&a, &b]);
+        assert_eq!(total.records_from_databases, 15);
+        assert_eq!(total.records_screened, 13);
+        assert_eq!(total.studies_included, 3);
+        assert_eq!(total.records_identified_by_source, vec![named("Embase", 4), named("PubMed", 11)]);
+        assert_eq!(
+            total.databases.reports_excluded_by_reason,
+            vec![named("wrong population", 4), named("wrong design", 3)]
+        );
     }
 }
