@@ -1827,6 +1827,12 @@ source = "Adaptado de Page MJ et al. BMJ 2021;372:n71."
         insta::assert_snapshot!("custom_labels", out);
     }
 
+    #[test]
+    fn snapshot_partly_reported() {
+        let (counts, options) = published_scoping_review();
+        insta::assert_snapshot!("partly_reported", svg(&counts, &options));
+    }
+
     // --- The layout holds ------------------------------------------------------------------------
 
     /// Every line inside its frame, frames apart, notes clear of frames, arrows from edge to
@@ -2382,5 +2388,245 @@ source = "Adaptado de Page MJ et al. BMJ 2021;372:n71."
         counts.records_from_databases = i64::MAX;
         counts.records_from_registers = i64::MAX;
         assert!(check(&counts, &FlowOptions::default()).is_err());
+    }
+
+    // --- Not reported ----------------------------------------------------------------------------
+
+    /// The published scoping review of [`crate::manual`]'s tests, as read and to be drawn.
+    fn published_scoping_review() -> (PrismaCounts, FlowOptions) {
+        let m = crate::manual::from_toml(crate::manual::tests::PUBLISHED_SCOPING_REVIEW).unwrap();
+        (m.counts.clone(), FlowOptions { scoping: true, ..m.flow_options() })
+    }
+
+    /// The names of the boxes `check` refuses, with `not_reported` marked so.
+    fn refused_boxes(counts: &PrismaCounts, not_reported: &[Count]) -> Vec<String> {
+        let options =
+            FlowOptions { not_reported: not_reported.iter().cloned().collect(), ..FlowOptions::default() };
+        match check(counts, &options) {
+            Ok(()) => Vec::new(),
+            Err(FlowError::Impossible(problems)) => problems.into_iter().map(|p| p.box_name).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A frame's text, its lines joined by spaces.
+    fn frame_text(layout: &Layout, id: &str) -> String {
+        let frame = layout.frames.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("no frame {id}"));
+        frame.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    fn has_nr_footnote(layout: &Layout) -> bool {
+        layout.notes.iter().any(|n| n.text == "NR: not reported in the source.")
+    }
+
+    #[test]
+    fn check_skips_exactly_the_rules_with_a_count_not_reported() {
+        use Count::*;
+        let none: Vec<String> = Vec::new();
+
+        // One record screened too many breaks two rules: screened = identified - removed, and
+        // sought = screened - excluded.
+        let mut c = typical();
+        c.records_screened += 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Records screened", "Reports sought for retrieval"]);
+        assert_eq!(refused_boxes(&c, &[RecordsScreened]), none, "both rules involve it");
+        assert_eq!(refused_boxes(&c, &[DuplicatesRemoved]), ["Reports sought for retrieval"]);
+        assert_eq!(refused_boxes(&c, &[ReportsSought]), ["Records screened"]);
+        assert_eq!(
+            refused_boxes(&c, &[StudiesIncluded, ReportsNotRetrieved, Source("CENTRAL".into())]),
+            ["Records screened", "Reports sought for retrieval"],
+            "counts in neither rule change nothing"
+        );
+
+        // One report assessed too many: with reports not retrieved unknown, assessed = sought -
+        // not retrieved cannot be checked, but the known counts still do not add up.
+        let mut c = typical();
+        c.databases.reports_assessed += 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Reports assessed for eligibility"]);
+        assert_eq!(refused_boxes(&c, &[ReportsNotRetrieved]), ["Reports of included studies"]);
+        assert_eq!(refused_boxes(&c, &[ReportsAssessed]), none);
+
+        let mut c = typical();
+        c.records_identified_by_source[0].count += 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Records identified from"]);
+        assert_eq!(refused_boxes(&c, &[Source("Embase".into())]), none, "the sum of every source");
+        assert_eq!(refused_boxes(&c, &[RecordsFromRegisters]), none);
+        assert_eq!(refused_boxes(&c, &[RecordsScreened]), ["Records identified from"]);
+
+        let mut c = typical();
+        c.studies_included = 29;
+        assert_eq!(refused_boxes(&c, &[ReportsIncluded]), none);
+        assert_eq!(refused_boxes(&c, &[ReportsIncludedFromDatabases]), ["Studies included in review"]);
+
+        let mut c = with_other_methods();
+        c.reports_included -= 1;
+        c.studies_included -= 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Reports of included studies"]);
+        assert_eq!(refused_boxes(&c, &[ReportsIncludedFromOtherMethods]), none);
+        c.other_methods.reports_excluded_by_reason[0].count += 1;
+        assert_eq!(
+            refused_boxes(&c, &[ReportsIncludedFromOtherMethods]),
+            ["Reports excluded (other methods)"],
+            "the reasons still add up wrong"
+        );
+        assert_eq!(
+            refused_boxes(&c, &[ReportsIncludedFromOtherMethods, OtherReason("Wrong population".into())]),
+            none
+        );
+
+        // The number of a count not reported is never read, not even for its sign.
+        let mut c = typical();
+        c.records_excluded = -1;
+        assert_eq!(refused_boxes(&c, &[]), ["Records excluded"]);
+        assert_eq!(refused_boxes(&c, &[RecordsExcluded]), none);
+    }
+
+    #[test]
+    fn an_other_methods_count_not_reported_draws_the_column() {
+        let options = FlowOptions {
+            not_reported: [Count::OtherReportsSought, Count::OtherReportsNotRetrieved].into(),
+            ..FlowOptions::default()
+        };
+        let layout = layout(&typical(), &options).unwrap();
+        assert_eq!(frame_text(&layout, "other_sought"), "Reports sought for retrieval (n = NR)");
+        let new = FlowOptions { template: Some(Template::New), ..options };
+        assert_eq!(refused_boxes_with(&typical(), &new), ["Identification of studies via other methods"]);
+    }
+
+    fn refused_boxes_with(counts: &PrismaCounts, options: &FlowOptions) -> Vec<String> {
+        match check(counts, options) {
+            Err(FlowError::Impossible(problems)) => problems.into_iter().map(|p| p.box_name).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn boxes_not_reported_say_nr() {
+        let (counts, options) = published_scoping_review();
+        let scoping = layout(&counts, &options).unwrap();
+        for id in [
+            "records_screened",
+            "records_excluded",
+            "reports_sought",
+            "reports_not_retrieved",
+            "reports_assessed",
+            "reports_excluded",
+            "other_sought",
+            "other_not_retrieved",
+        ] {
+            assert!(frame_text(&scoping, id).ends_with("(n = NR)"), "{id}: {}", frame_text(&scoping, id));
+        }
+        assert_eq!(
+            frame_text(&scoping, "records_identified"),
+            "Records identified from*: Databases (n = 200) Registers (n = NR)"
+        );
+        assert_eq!(
+            frame_text(&scoping, "records_removed"),
+            "Records removed before screening: Duplicate records removed (n = NR) Records marked as ineligible \
+             by automation tools (n = NR) Records removed for other reasons (n = NR)"
+        );
+        assert_eq!(
+            frame_text(&scoping, "other_identified"),
+            "Records identified from: Citation searching (n = 4)"
+        );
+        assert_eq!(frame_text(&scoping, "other_assessed"), "Reports assessed for eligibility (n = 4)");
+        assert_eq!(frame_text(&scoping, "other_excluded"), "Reports excluded (n = 0)");
+        assert_eq!(
+            frame_text(&scoping, "included"),
+            "Sources of evidence included in review (n = 11) Reports of included sources of evidence (n = 11)"
+        );
+        assert!(has_nr_footnote(&scoping));
+        assert_sound(&scoping, "published scoping review");
+        assert_rendered_text_fits(&scoping, "published scoping review");
+        assert_png_has_text(&scoping, "published scoping review");
+
+        let m = crate::manual::from_csv(crate::manual::tests::SCREENED_ONLY_CSV).unwrap();
+        let screened_only = layout(&m.counts, &m.flow_options()).unwrap();
+        assert_eq!(
+            frame_text(&screened_only, "records_identified"),
+            "Records identified from*: Databases (n = NR) Registers (n = NR)"
+        );
+        assert_eq!(frame_text(&screened_only, "records_screened"), "Records screened (n = 280)");
+        assert_eq!(frame_text(&screened_only, "records_excluded"), "Records excluded** (n = NR)");
+        assert_eq!(frame_text(&screened_only, "reports_excluded"), "Reports excluded (n = NR)");
+        assert_eq!(
+            frame_text(&screened_only, "included"),
+            "Studies included in review (n = 6) Reports of included studies (n = 6)"
+        );
+        assert!(has_nr_footnote(&screened_only));
+        assert_sound(&screened_only, "screened only");
+    }
+
+    #[test]
+    fn totals_over_a_count_not_reported_are_not_reported() {
+        let labels = Labels::from_toml(
+            "[boxes]\nidentified = \"Records identified (n = {n}):\"\nremoved = \"Records removed (n = {n}):\"\n\
+             identified_other = \"Records identified (n = {n}):\"\n",
+        )
+        .unwrap();
+        let options = FlowOptions {
+            template: Some(Template::Updated { previous_studies: 0, previous_reports: 26 }),
+            labels: Some(labels),
+            not_reported: [
+                Count::RecordsFromRegisters,
+                Count::DuplicatesRemoved,
+                Count::OtherSource("Websites".into()),
+                Count::PreviousStudies,
+            ]
+            .into(),
+            ..FlowOptions::default()
+        };
+        let layout = layout(&with_other_methods(), &options).unwrap();
+        let text = |id| frame_text(&layout, id);
+        assert!(text("records_identified").starts_with("Records identified (n = NR): Databases (n = 1,180)"));
+        assert!(
+            text("records_removed")
+                .starts_with("Records removed (n = NR): Duplicate records removed (n = NR)")
+        );
+        assert_eq!(
+            text("other_identified"),
+            "Records identified (n = NR): Citation searching (n = 37) Websites (n = NR)"
+        );
+        assert_eq!(
+            text("previous_included"),
+            "Studies included in previous version of review (n = NR) Reports of studies included in previous \
+             version of review (n = 26)"
+        );
+        assert_eq!(
+            text("total_included"),
+            "Total studies included in review (n = NR) Reports of total included studies (n = 61)"
+        );
+        assert_sound(&layout, "totals");
+    }
+
+    #[test]
+    fn the_nr_footnote_comes_with_a_box_that_says_nr() {
+        let with = |not_reported: &[Count], per_database: bool, labels: Option<Labels>| {
+            let options = FlowOptions {
+                not_reported: not_reported.iter().cloned().collect(),
+                per_database,
+                labels,
+                ..FlowOptions::default()
+            };
+            layout(&typical(), &options).unwrap()
+        };
+        assert!(!has_nr_footnote(&with(&[], false, None)));
+        assert!(
+            !has_nr_footnote(&with(&[Count::ReportsIncludedFromDatabases], false, None)),
+            "drawn in no box"
+        );
+        let embase = [Count::Source("Embase".into())];
+        assert!(!has_nr_footnote(&with(&embase, false, None)), "sources not listed");
+        let listed = with(&embase, true, None);
+        assert!(
+            has_nr_footnote(&listed) && frame_text(&listed, "records_identified").contains("Embase (n = NR)")
+        );
+        let german = Labels::from_toml(
+            "not_reported = \"k. A.\"\n[footnotes]\nnot_reported = \"k. A.: keine Angabe in der Quelle.\"\n",
+        )
+        .unwrap();
+        let layout = with(&[Count::RecordsExcluded], false, Some(german));
+        assert_eq!(frame_text(&layout, "records_excluded"), "Records excluded** (n = k. A.)");
+        assert!(layout.notes.iter().any(|n| n.text == "k. A.: keine Angabe in der Quelle."));
     }
 }
