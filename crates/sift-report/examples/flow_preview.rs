@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use sift_domain::prisma::{Named, PrismaCounts, Retrieval};
 use sift_report::flow::{FlowOptions, Labels, Template, flow_svg};
+use sift_report::manual;
 use sift_report::render::{render_pdf, render_png};
 
 fn named(list: &[(&str, i64)]) -> Vec<Named> {
@@ -110,6 +111,37 @@ fn huge_with_long_reasons() -> PrismaCounts {
     }
 }
 
+/// A published scoping review that reports the records from databases, the other methods and
+/// the included sources, and nothing in between.
+const PUBLISHED_SCOPING_REVIEW: &str = r#"
+records_from_databases = 200
+records_from_registers = "NR"
+duplicates_removed = "NR"
+marked_ineligible_by_automation = "NR"
+removed_for_other_reasons = "NR"
+records_screened = "NR"
+records_excluded = "NR"
+reports_sought = "NR"
+reports_not_retrieved = "NR"
+reports_assessed = "NR"
+reports_excluded = "NR"
+other_reports_sought = "NR"
+other_reports_not_retrieved = "NR"
+other_reports_assessed = 4
+other_reports_excluded = 0
+studies_included = 11
+reports_included = 11
+
+[other_source]
+"Citation searching" = 4
+"#;
+
+/// A published review that reports only the records screened and what it included.
+const SCREENED_ONLY: &str = "records_from_databases,NR\nrecords_from_registers,NR\nduplicates_removed,NR\n\
+    marked_ineligible_by_automation,NR\nremoved_for_other_reasons,NR\nrecords_screened,280\n\
+    records_excluded,NR\nreports_sought,NR\nreports_not_retrieved,NR\nreports_assessed,NR\n\
+    reports_excluded,NR\nstudies_included,6\nreports_included,6\n";
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/flow-preview");
     std::fs::create_dir_all(&out)?;
@@ -152,6 +184,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("huge-long-reasons", huge_with_long_reasons(), FlowOptions::default()),
         ("labels", typical(), FlowOptions { labels: Some(spanish), ..FlowOptions::default() }),
     ];
+    // Published reviews that report only some boxes, typed in as manual counts with "NR".
+    let scoping = manual::from_toml(PUBLISHED_SCOPING_REVIEW)?;
+    let scoping_options = FlowOptions { scoping: true, ..scoping.flow_options() };
+    let screened_only = manual::from_csv(SCREENED_ONLY)?;
+    let screened_only_options = screened_only.flow_options();
+    let cases: Vec<(&str, PrismaCounts, FlowOptions)> = cases
+        .into_iter()
+        .chain([
+            ("not-reported-scoping", scoping.counts, scoping_options),
+            ("not-reported-screened-only", screened_only.counts, screened_only_options),
+        ])
+        .collect();
     for (name, counts, options) in cases {
         let svg = flow_svg(&counts, &options)?;
         std::fs::write(out.join(format!("{name}.svg")), &svg)?;

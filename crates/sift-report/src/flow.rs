@@ -11,12 +11,18 @@
 //! methods with theirs. Boxes of a row are centred on the row's middle, so every arrow runs
 //! straight down a column or straight right along a row; the other-methods column and the
 //! previous studies join the included boxes with one bend.
+//!
+//! A count may be marked not reported ([`FlowOptions::not_reported`]), for redrawing a
+//! published review that left boxes out. Check and layout read the counts only through one
+//! view that turns such a count into "unknown": the rules that involve it are skipped, sums
+//! over it are unknown too, and its box says "(n = NR)".
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
+use std::cell::Cell;
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt::{self, Write as _};
 
-use sift_domain::prisma::{PrismaCounts, Retrieval};
+use sift_domain::prisma::{Named, PrismaCounts, Retrieval};
 use sift_domain::review::ReviewType;
 
 use crate::fonts;
@@ -53,6 +59,103 @@ pub struct FlowOptions {
     pub labels: Option<Labels>,
     /// A title above the diagram.
     pub title: Option<String>,
+    /// Counts the source did not report (a published review redrawn from its text). Their
+    /// numbers in the counts are not read - give them as 0 - and their boxes say "(n = NR)",
+    /// with a footnote. [`check`] skips every rule that involves one of them, and a total
+    /// over one of them (the records identified, removed, or included in an updated review)
+    /// is not reported either.
+    pub not_reported: BTreeSet<Count>,
+}
+
+/// One count of a flow diagram, to say that it was not reported. [`Count::key`] is its key in
+/// a manual counts file ([`crate::manual`]); the order follows the diagram.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Count {
+    RecordsFromDatabases,
+    RecordsFromRegisters,
+    /// One database or register of `records_identified_by_source`, by name.
+    Source(String),
+    DuplicatesRemoved,
+    MarkedIneligibleByAutomation,
+    RemovedForOtherReasons,
+    RecordsScreened,
+    RecordsExcluded,
+    ReportsSought,
+    ReportsNotRetrieved,
+    ReportsAssessed,
+    ReportsExcluded,
+    /// One exclusion reason of the databases-and-registers column, by name.
+    Reason(String),
+    /// `databases.reports_included`, which no box shows; a manual file derives it from
+    /// reports assessed minus excluded.
+    ReportsIncludedFromDatabases,
+    /// One other method of `other_methods_identified_by_source`, by name.
+    OtherSource(String),
+    OtherReportsSought,
+    OtherReportsNotRetrieved,
+    OtherReportsAssessed,
+    OtherReportsExcluded,
+    /// One exclusion reason of the other-methods column, by name.
+    OtherReason(String),
+    /// `other_methods.reports_included`, which no box shows (see above).
+    ReportsIncludedFromOtherMethods,
+    StudiesIncluded,
+    ReportsIncluded,
+    /// The first count of [`Template::Updated`].
+    PreviousStudies,
+    /// The second count of [`Template::Updated`].
+    PreviousReports,
+}
+
+impl Count {
+    /// The key of the count in a manual counts file, e.g. `records_screened` or
+    /// `reason.Wrong population`. The two per-column reports included, which a file does not
+    /// give, are named by their place in `PrismaCounts`: `databases.reports_included` and
+    /// `other_methods.reports_included`.
+    pub fn key(&self) -> String {
+        let key = match self {
+            Count::RecordsFromDatabases => "records_from_databases",
+            Count::RecordsFromRegisters => "records_from_registers",
+            Count::Source(name) => return format!("source.{name}"),
+            Count::DuplicatesRemoved => "duplicates_removed",
+            Count::MarkedIneligibleByAutomation => "marked_ineligible_by_automation",
+            Count::RemovedForOtherReasons => "removed_for_other_reasons",
+            Count::RecordsScreened => "records_screened",
+            Count::RecordsExcluded => "records_excluded",
+            Count::ReportsSought => "reports_sought",
+            Count::ReportsNotRetrieved => "reports_not_retrieved",
+            Count::ReportsAssessed => "reports_assessed",
+            Count::ReportsExcluded => "reports_excluded",
+            Count::Reason(name) => return format!("reason.{name}"),
+            Count::ReportsIncludedFromDatabases => "databases.reports_included",
+            Count::OtherSource(name) => return format!("other_source.{name}"),
+            Count::OtherReportsSought => "other_reports_sought",
+            Count::OtherReportsNotRetrieved => "other_reports_not_retrieved",
+            Count::OtherReportsAssessed => "other_reports_assessed",
+            Count::OtherReportsExcluded => "other_reports_excluded",
+            Count::OtherReason(name) => return format!("other_reason.{name}"),
+            Count::ReportsIncludedFromOtherMethods => "other_methods.reports_included",
+            Count::StudiesIncluded => "studies_included",
+            Count::ReportsIncluded => "reports_included",
+            Count::PreviousStudies => "previous_studies",
+            Count::PreviousReports => "previous_reports",
+        };
+        key.to_owned()
+    }
+
+    /// Whether the count belongs to the other-methods column, which it then draws.
+    fn is_other_methods(&self) -> bool {
+        matches!(
+            self,
+            Count::OtherSource(_)
+                | Count::OtherReportsSought
+                | Count::OtherReportsNotRetrieved
+                | Count::OtherReportsAssessed
+                | Count::OtherReportsExcluded
+                | Count::OtherReason(_)
+                | Count::ReportsIncludedFromOtherMethods
+        )
+    }
 }
 
 impl FlowOptions {
@@ -136,6 +239,10 @@ impl fmt::Display for Problems<'_> {
 /// at least one when there are any. The other-methods column must be drawn when the counts
 /// have other-methods records, and an updated review's previous studies follow the same rule
 /// as the new ones.
+///
+/// A rule that involves a count in [`FlowOptions::not_reported`] is skipped, and only such a
+/// rule: a sum is checked only when every count in it is known, and "no more than" only when
+/// both sides are. A wrong sum among known counts is still refused.
 pub fn check(counts: &PrismaCounts, options: &FlowOptions) -> Result<(), FlowError> {
     let labels = options.labels();
     let problems = problems(counts, options, &labels);
@@ -163,25 +270,141 @@ struct Shape {
     other: bool,
 }
 
-fn has_other_methods(counts: &PrismaCounts) -> bool {
-    !counts.other_methods_identified_by_source.is_empty() || counts.other_methods != Retrieval::default()
+fn has_other_methods(counts: &PrismaCounts, options: &FlowOptions) -> bool {
+    !counts.other_methods_identified_by_source.is_empty()
+        || counts.other_methods != Retrieval::default()
+        || options.not_reported.iter().any(Count::is_other_methods)
 }
 
 fn shape(counts: &PrismaCounts, options: &FlowOptions) -> Shape {
     match options.template {
         Some(Template::New) => Shape { previous: None, other: false },
         Some(Template::NewWithOtherMethods) => Shape { previous: None, other: true },
-        Some(Template::Updated { previous_studies, previous_reports }) => {
-            Shape { previous: Some((previous_studies, previous_reports)), other: has_other_methods(counts) }
-        }
-        None => Shape { previous: None, other: has_other_methods(counts) },
+        Some(Template::Updated { previous_studies, previous_reports }) => Shape {
+            previous: Some((previous_studies, previous_reports)),
+            other: has_other_methods(counts, options),
+        },
+        None => Shape { previous: None, other: has_other_methods(counts, options) },
     }
+}
+
+/// A list of named counts as known: `None` for one not reported.
+type KnownNamed<'a> = Vec<(&'a str, Option<i64>)>;
+
+/// The counts as [`check`] and [`build`] read them, `None` where not reported. Nothing else
+/// reads the numbers of `PrismaCounts`, so a not-reported count's placeholder can reach no
+/// rule and no sum. (The pending work is Sift's own, always known, and read directly.)
+struct Known<'a> {
+    by_source: KnownNamed<'a>,
+    databases: Option<i64>,
+    registers: Option<i64>,
+    duplicates: Option<i64>,
+    automation: Option<i64>,
+    removed_other: Option<i64>,
+    screened: Option<i64>,
+    records_excluded: Option<i64>,
+    db: KnownRetrieval<'a>,
+    other_by_source: KnownNamed<'a>,
+    other: KnownRetrieval<'a>,
+    studies: Option<i64>,
+    reports: Option<i64>,
+    /// `(studies, reports)` of the previous version, with the updated-review template.
+    previous: Option<(Option<i64>, Option<i64>)>,
+}
+
+/// A column from "Reports sought for retrieval" on, as known.
+struct KnownRetrieval<'a> {
+    sought: Option<i64>,
+    not_retrieved: Option<i64>,
+    assessed: Option<i64>,
+    excluded: Option<i64>,
+    reasons: KnownNamed<'a>,
+    included: Option<i64>,
+}
+
+impl<'a> Known<'a> {
+    fn new(c: &'a PrismaCounts, options: &FlowOptions, shape: &Shape) -> Known<'a> {
+        let nr = &options.not_reported;
+        let get = |count: Count, n: i64| (!nr.contains(&count)).then_some(n);
+        let list = |list: &'a [Named], count: fn(String) -> Count| -> KnownNamed<'a> {
+            list.iter().map(|s| (s.name.as_str(), get(count(s.name.clone()), s.count))).collect()
+        };
+        let retrieval = |r: &'a Retrieval, column: Column| {
+            let [sought, not_retrieved, assessed, excluded, included] = column.counts();
+            KnownRetrieval {
+                sought: get(sought, r.reports_sought),
+                not_retrieved: get(not_retrieved, r.reports_not_retrieved),
+                assessed: get(assessed, r.reports_assessed),
+                excluded: get(excluded, r.reports_excluded),
+                reasons: list(&r.reports_excluded_by_reason, column.reason()),
+                included: get(included, r.reports_included),
+            }
+        };
+        Known {
+            by_source: list(&c.records_identified_by_source, Count::Source),
+            databases: get(Count::RecordsFromDatabases, c.records_from_databases),
+            registers: get(Count::RecordsFromRegisters, c.records_from_registers),
+            duplicates: get(Count::DuplicatesRemoved, c.duplicates_removed),
+            automation: get(Count::MarkedIneligibleByAutomation, c.marked_ineligible_by_automation),
+            removed_other: get(Count::RemovedForOtherReasons, c.removed_for_other_reasons),
+            screened: get(Count::RecordsScreened, c.records_screened),
+            records_excluded: get(Count::RecordsExcluded, c.records_excluded),
+            db: retrieval(&c.databases, Column::Databases),
+            other_by_source: list(&c.other_methods_identified_by_source, Count::OtherSource),
+            other: retrieval(&c.other_methods, Column::Other),
+            studies: get(Count::StudiesIncluded, c.studies_included),
+            reports: get(Count::ReportsIncluded, c.reports_included),
+            previous: shape.previous.map(|(studies, reports)| {
+                (get(Count::PreviousStudies, studies), get(Count::PreviousReports, reports))
+            }),
+        }
+    }
+}
+
+/// The sum of known counts, or `None` when any of them is not reported. In `i128`, so no sum
+/// of `i64`s overflows.
+fn sum(counts: impl IntoIterator<Item = Option<i64>>) -> Option<i128> {
+    counts.into_iter().map(|n| n.map(i128::from)).sum()
+}
+
+/// The sum of named counts (see [`sum`]).
+fn sum_named(list: &KnownNamed<'_>) -> Option<i128> {
+    sum(list.iter().map(|(_, n)| *n))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Column {
     Databases,
     Other,
+}
+
+impl Column {
+    /// The counts of the column's reports: sought, not retrieved, assessed, excluded, included.
+    fn counts(self) -> [Count; 5] {
+        match self {
+            Column::Databases => [
+                Count::ReportsSought,
+                Count::ReportsNotRetrieved,
+                Count::ReportsAssessed,
+                Count::ReportsExcluded,
+                Count::ReportsIncludedFromDatabases,
+            ],
+            Column::Other => [
+                Count::OtherReportsSought,
+                Count::OtherReportsNotRetrieved,
+                Count::OtherReportsAssessed,
+                Count::OtherReportsExcluded,
+                Count::ReportsIncludedFromOtherMethods,
+            ],
+        }
+    }
+
+    fn reason(self) -> fn(String) -> Count {
+        match self {
+            Column::Databases => Count::Reason,
+            Column::Other => Count::OtherReason,
+        }
+    }
 }
 
 struct Checker<'a> {
@@ -198,80 +421,81 @@ impl Checker<'_> {
         self.problems.push(Problem { box_name, message });
     }
 
-    fn negative(&mut self, label: &str, column: Column, what: &str, value: i64) {
-        if value < 0 {
+    fn negative(&mut self, label: &str, column: Column, what: &str, value: Option<i64>) {
+        if let Some(value) = value
+            && value < 0
+        {
             self.add(label, column, format!("{what} is {value}; a count cannot be negative"));
         }
     }
 
-    fn retrieval_negatives(&mut self, r: &Retrieval, column: Column) {
+    fn retrieval_negatives(&mut self, r: &KnownRetrieval<'_>, column: Column) {
         let l = self.labels;
-        self.negative(&l.sought, column, "reports sought", r.reports_sought);
-        self.negative(&l.not_retrieved, column, "reports not retrieved", r.reports_not_retrieved);
-        self.negative(&l.assessed, column, "reports assessed", r.reports_assessed);
-        self.negative(&l.reports_excluded, column, "reports excluded", r.reports_excluded);
-        for reason in &r.reports_excluded_by_reason {
-            self.negative(&l.reports_excluded, column, &format!("reason \"{}\"", reason.name), reason.count);
+        self.negative(&l.sought, column, "reports sought", r.sought);
+        self.negative(&l.not_retrieved, column, "reports not retrieved", r.not_retrieved);
+        self.negative(&l.assessed, column, "reports assessed", r.assessed);
+        self.negative(&l.reports_excluded, column, "reports excluded", r.excluded);
+        for (name, count) in &r.reasons {
+            self.negative(&l.reports_excluded, column, &format!("reason \"{name}\""), *count);
         }
-        self.negative(&l.reports, column, "reports included", r.reports_included);
+        self.negative(&l.reports, column, "reports included", r.included);
     }
 
     /// The rules shared by both columns from "Reports sought for retrieval" on.
-    fn retrieval(&mut self, r: &Retrieval, column: Column) {
+    fn retrieval(&mut self, r: &KnownRetrieval<'_>, column: Column) {
         let l = self.labels;
-        let (sought, not_retrieved, assessed, excluded, included) = (
-            i128::from(r.reports_sought),
-            i128::from(r.reports_not_retrieved),
-            i128::from(r.reports_assessed),
-            i128::from(r.reports_excluded),
-            i128::from(r.reports_included),
-        );
-        if not_retrieved > sought {
-            self.add(
-                &l.not_retrieved,
-                column,
-                format!("{not_retrieved} reports not retrieved, more than the {sought} sought"),
-            );
-        } else if assessed != sought - not_retrieved {
-            self.add(
-                &l.assessed,
-                column,
-                format!(
-                    "{assessed} reports assessed, but {sought} sought - {not_retrieved} not retrieved leaves {}",
-                    sought - not_retrieved
-                ),
-            );
+        let n = |count: Option<i64>| count.map(i128::from);
+        if let (Some(sought), Some(not_retrieved)) = (n(r.sought), n(r.not_retrieved)) {
+            if not_retrieved > sought {
+                self.add(
+                    &l.not_retrieved,
+                    column,
+                    format!("{not_retrieved} reports not retrieved, more than the {sought} sought"),
+                );
+            } else if let Some(assessed) = n(r.assessed)
+                && assessed != sought - not_retrieved
+            {
+                self.add(
+                    &l.assessed,
+                    column,
+                    format!(
+                        "{assessed} reports assessed, but {sought} sought - {not_retrieved} not retrieved leaves {}",
+                        sought - not_retrieved
+                    ),
+                );
+            }
         }
-        let excluded_label = if r.reports_excluded_by_reason.is_empty() {
-            &l.reports_excluded_total
-        } else {
-            &l.reports_excluded
-        };
-        if excluded > assessed {
-            self.add(
-                excluded_label,
-                column,
-                format!("{excluded} reports excluded, more than the {assessed} assessed"),
-            );
-        } else if included > assessed - excluded {
-            self.add(
-                &l.reports,
-                column,
-                format!(
-                    "{included} reports included, more than the {assessed} assessed - {excluded} excluded = {}",
-                    assessed - excluded
-                ),
-            );
-        }
-        if !r.reports_excluded_by_reason.is_empty() {
-            let sum: i128 = r.reports_excluded_by_reason.iter().map(|n| i128::from(n.count)).sum();
-            if sum != excluded {
+        let excluded_label =
+            if r.reasons.is_empty() { &l.reports_excluded_total } else { &l.reports_excluded };
+        if let (Some(assessed), Some(excluded)) = (n(r.assessed), n(r.excluded)) {
+            if excluded > assessed {
                 self.add(
                     excluded_label,
                     column,
-                    format!("the reasons add up to {sum}, but {excluded} reports are excluded"),
+                    format!("{excluded} reports excluded, more than the {assessed} assessed"),
+                );
+            } else if let Some(included) = n(r.included)
+                && included > assessed - excluded
+            {
+                self.add(
+                    &l.reports,
+                    column,
+                    format!(
+                        "{included} reports included, more than the {assessed} assessed - {excluded} excluded = {}",
+                        assessed - excluded
+                    ),
                 );
             }
+        }
+        if !r.reasons.is_empty()
+            && let (Some(sum), Some(excluded)) = (sum_named(&r.reasons), n(r.excluded))
+            && sum != excluded
+        {
+            self.add(
+                excluded_label,
+                column,
+                format!("the reasons add up to {sum}, but {excluded} reports are excluded"),
+            );
         }
     }
 }
@@ -279,30 +503,31 @@ impl Checker<'_> {
 fn problems(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Vec<Problem> {
     use Column::{Databases as Db, Other};
     let shape = shape(c, options);
+    let v = Known::new(c, options, &shape);
     let mut k = Checker { labels: l, problems: Vec::new() };
 
-    k.negative(&l.databases, Db, "records from databases", c.records_from_databases);
-    k.negative(&l.registers, Db, "records from registers", c.records_from_registers);
-    for s in &c.records_identified_by_source {
-        k.negative(&l.identified, Db, &format!("source \"{}\"", s.name), s.count);
+    k.negative(&l.databases, Db, "records from databases", v.databases);
+    k.negative(&l.registers, Db, "records from registers", v.registers);
+    for (name, count) in &v.by_source {
+        k.negative(&l.identified, Db, &format!("source \"{name}\""), *count);
     }
-    k.negative(&l.duplicates, Db, "duplicate records removed", c.duplicates_removed);
-    k.negative(&l.automation, Db, "records marked ineligible", c.marked_ineligible_by_automation);
-    k.negative(&l.removed_other, Db, "records removed for other reasons", c.removed_for_other_reasons);
-    k.negative(&l.screened, Db, "records screened", c.records_screened);
-    k.negative(&l.records_excluded, Db, "records excluded", c.records_excluded);
-    k.retrieval_negatives(&c.databases, Db);
-    for s in &c.other_methods_identified_by_source {
-        k.negative(&l.identified_other, Other, &format!("source \"{}\"", s.name), s.count);
+    k.negative(&l.duplicates, Db, "duplicate records removed", v.duplicates);
+    k.negative(&l.automation, Db, "records marked ineligible", v.automation);
+    k.negative(&l.removed_other, Db, "records removed for other reasons", v.removed_other);
+    k.negative(&l.screened, Db, "records screened", v.screened);
+    k.negative(&l.records_excluded, Db, "records excluded", v.records_excluded);
+    k.retrieval_negatives(&v.db, Db);
+    for (name, count) in &v.other_by_source {
+        k.negative(&l.identified_other, Other, &format!("source \"{name}\""), *count);
     }
-    k.retrieval_negatives(&c.other_methods, Other);
-    k.negative(&l.studies, Db, "studies included", c.studies_included);
-    k.negative(&l.reports, Db, "reports included", c.reports_included);
+    k.retrieval_negatives(&v.other, Other);
+    k.negative(&l.studies, Db, "studies included", v.studies);
+    k.negative(&l.reports, Db, "reports included", v.reports);
     let pending = &c.pending;
-    k.negative(&l.identified, Db, "records not yet deduplicated", pending.records_not_deduplicated);
-    k.negative(&l.screened, Db, "records awaiting screening", pending.awaiting_title_abstract);
-    k.negative(&l.assessed, Db, "reports awaiting full-text assessment", pending.awaiting_full_text);
-    if let Some((studies, reports)) = shape.previous {
+    k.negative(&l.identified, Db, "records not yet deduplicated", Some(pending.records_not_deduplicated));
+    k.negative(&l.screened, Db, "records awaiting screening", Some(pending.awaiting_title_abstract));
+    k.negative(&l.assessed, Db, "reports awaiting full-text assessment", Some(pending.awaiting_full_text));
+    if let Some((studies, reports)) = v.previous {
         k.negative(&l.previous_studies, Db, "previous studies", studies);
         k.negative(&l.previous_reports, Db, "previous reports", reports);
     }
@@ -311,82 +536,88 @@ fn problems(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Vec<Problem>
         return k.problems;
     }
 
-    let n = i128::from;
-    let identified = n(c.records_from_databases) + n(c.records_from_registers);
-    if !c.records_identified_by_source.is_empty() {
-        let sum: i128 = c.records_identified_by_source.iter().map(|s| n(s.count)).sum();
-        if sum != identified {
-            k.add(
-                &l.identified,
-                Db,
-                format!(
-                    "the sources listed add up to {sum} records, but databases ({}) and registers ({}) \
-                     add up to {identified}",
-                    c.records_from_databases, c.records_from_registers
-                ),
-            );
-        }
-    }
-    let removed =
-        n(c.duplicates_removed) + n(c.marked_ineligible_by_automation) + n(c.removed_for_other_reasons);
-    if removed > identified {
-        k.add(&l.removed, Db, format!("{removed} records removed, more than the {identified} identified"));
-    } else {
-        let waiting = n(pending.records_not_deduplicated);
-        let expected = identified - removed - waiting;
-        if n(c.records_screened) != expected {
-            let waiting =
-                if waiting > 0 { format!(" - {waiting} not yet deduplicated") } else { String::new() };
-            k.add(
-                &l.screened,
-                Db,
-                format!(
-                    "{} records screened, but {identified} identified - {removed} removed before screening\
-                     {waiting} leaves {expected}",
-                    c.records_screened
-                ),
-            );
-        }
-    }
-    if c.records_excluded > c.records_screened {
+    let n = |count: Option<i64>| count.map(i128::from);
+    let identified = sum([v.databases, v.registers]);
+    if !v.by_source.is_empty()
+        && let (Some(listed), Some(databases), Some(registers)) =
+            (sum_named(&v.by_source), v.databases, v.registers)
+        && let identified = i128::from(databases) + i128::from(registers)
+        && listed != identified
+    {
         k.add(
-            &l.records_excluded,
+            &l.identified,
             Db,
-            format!("{} records excluded, more than the {} screened", c.records_excluded, c.records_screened),
+            format!(
+                "the sources listed add up to {listed} records, but databases ({databases}) and registers \
+                 ({registers}) add up to {identified}"
+            ),
         );
-    } else {
-        let waiting = n(pending.awaiting_title_abstract);
-        let expected = n(c.records_screened) - n(c.records_excluded) - waiting;
-        if n(c.databases.reports_sought) != expected {
-            let waiting =
-                if waiting > 0 { format!(" - {waiting} awaiting screening") } else { String::new() };
+    }
+    let removed = sum([v.duplicates, v.automation, v.removed_other]);
+    if let (Some(identified), Some(removed)) = (identified, removed) {
+        if removed > identified {
             k.add(
-                &l.sought,
+                &l.removed,
                 Db,
-                format!(
-                    "{} reports sought, but {} screened - {} excluded{waiting} leaves {expected}; every record \
-                     not excluded at screening is a report sought",
-                    c.databases.reports_sought, c.records_screened, c.records_excluded
-                ),
+                format!("{removed} records removed, more than the {identified} identified"),
             );
+        } else if let Some(screened) = n(v.screened) {
+            let waiting = i128::from(pending.records_not_deduplicated);
+            let expected = identified - removed - waiting;
+            if screened != expected {
+                let waiting =
+                    if waiting > 0 { format!(" - {waiting} not yet deduplicated") } else { String::new() };
+                k.add(
+                    &l.screened,
+                    Db,
+                    format!(
+                        "{screened} records screened, but {identified} identified - {removed} removed before \
+                         screening{waiting} leaves {expected}"
+                    ),
+                );
+            }
         }
     }
-    k.retrieval(&c.databases, Db);
+    if let (Some(screened), Some(excluded)) = (n(v.screened), n(v.records_excluded)) {
+        if excluded > screened {
+            k.add(
+                &l.records_excluded,
+                Db,
+                format!("{excluded} records excluded, more than the {screened} screened"),
+            );
+        } else if let Some(sought) = n(v.db.sought) {
+            let waiting = i128::from(pending.awaiting_title_abstract);
+            let expected = screened - excluded - waiting;
+            if sought != expected {
+                let waiting =
+                    if waiting > 0 { format!(" - {waiting} awaiting screening") } else { String::new() };
+                k.add(
+                    &l.sought,
+                    Db,
+                    format!(
+                        "{sought} reports sought, but {screened} screened - {excluded} excluded{waiting} leaves \
+                         {expected}; every record not excluded at screening is a report sought"
+                    ),
+                );
+            }
+        }
+    }
+    k.retrieval(&v.db, Db);
 
     if shape.other {
-        let identified: i128 = c.other_methods_identified_by_source.iter().map(|s| n(s.count)).sum();
-        if n(c.other_methods.reports_sought) > identified {
+        if let (Some(sought), Some(identified)) = (n(v.other.sought), sum_named(&v.other_by_source))
+            && sought > identified
+        {
             k.add(
                 &l.sought,
                 Other,
                 format!(
-                    "{} reports sought, more than the {identified} records identified by other methods",
-                    c.other_methods.reports_sought
+                    "{sought} reports sought, more than the {identified} records identified by other methods"
                 ),
             );
         }
-        k.retrieval(&c.other_methods, Other);
-    } else if has_other_methods(c) {
+        k.retrieval(&v.other, Other);
+    } else if has_other_methods(c, options) {
         k.add(
             &l.header_other_methods,
             Db,
@@ -396,35 +627,39 @@ fn problems(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Vec<Problem>
         );
     }
 
-    let columns = [&c.databases, &c.other_methods];
-    let sum = |f: fn(&Retrieval) -> i64| columns.iter().map(|r| n(f(r))).sum::<i128>();
-    let included = sum(|r| r.reports_included);
-    if n(c.reports_included) != included {
+    let included = sum([v.db.included, v.other.included]);
+    if let (Some(reports), Some(db), Some(other)) = (n(v.reports), n(v.db.included), n(v.other.included))
+        && reports != db + other
+    {
         k.add(
             &l.reports,
             Db,
             format!(
-                "{} reports of included studies, but the columns include {} + {} = {included}",
-                c.reports_included, c.databases.reports_included, c.other_methods.reports_included
+                "{reports} reports of included studies, but the columns include {db} + {other} = {}",
+                db + other
             ),
         );
     }
-    let open = sum(|r| r.reports_assessed) - sum(|r| r.reports_excluded);
-    let waiting = n(pending.awaiting_full_text);
-    if k.problems.is_empty() && included != open - waiting {
+    let open = sum([v.db.assessed, v.other.assessed]).zip(sum([v.db.excluded, v.other.excluded]));
+    let waiting = i128::from(pending.awaiting_full_text);
+    if k.problems.is_empty()
+        && let (Some(included), Some((assessed, excluded))) = (included, open)
+        && let expected = assessed - excluded - waiting
+        && included != expected
+    {
         let waiting =
             if waiting > 0 { format!(" - {waiting} awaiting full-text assessment") } else { String::new() };
         k.add(
             &l.reports,
             Db,
             format!(
-                "{included} reports included, but reports assessed minus reports excluded{waiting} leaves {}; \
-                 every report assessed is excluded or included",
-                open - n(pending.awaiting_full_text)
+                "{included} reports included, but reports assessed minus reports excluded{waiting} leaves \
+                 {expected}; every report assessed is excluded or included"
             ),
         );
     }
-    let studies_rule = |k: &mut Checker<'_>, label: &str, studies: i64, reports: i64| {
+    let studies_rule = |k: &mut Checker<'_>, label: &str, studies: Option<i64>, reports: Option<i64>| {
+        let (Some(studies), Some(reports)) = (studies, reports) else { return };
         if studies > reports {
             k.add(
                 label,
@@ -435,8 +670,8 @@ fn problems(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Vec<Problem>
             k.add(label, Db, format!("{reports} reports but no study; every report belongs to a study"));
         }
     };
-    studies_rule(&mut k, &l.studies, c.studies_included, c.reports_included);
-    if let Some((studies, reports)) = shape.previous {
+    studies_rule(&mut k, &l.studies, v.studies, v.reports);
+    if let Some((studies, reports)) = v.previous {
         studies_rule(&mut k, &l.previous_studies, studies, reports);
     }
     k.problems
@@ -643,41 +878,49 @@ fn item(text: impl fmt::Display) -> Para {
 
 fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
     let shape = shape(c, options);
+    let v = Known::new(c, options, &shape);
     let sep = l.thousands_separator.as_str();
     let count = |n: i64| format_count(n, sep);
-    let with_n = |template: &str, n: i64| Fill { template, values: &[("n", &count(n))] }.to_string();
-    let named = |template: &str, name: &str, n: i64| {
-        Fill { template, values: &[("name", &name), ("n", &count(n))] }.to_string()
+    // Set when a box writes a count as not reported, which calls for the footnote.
+    let shows_not_reported = Cell::new(false);
+    let shown = |template: &str, n: Option<i64>| match n {
+        Some(n) => count(n),
+        None => {
+            if template.contains("{n}") {
+                shows_not_reported.set(true);
+            }
+            l.not_reported.clone()
+        }
     };
+    let with_n =
+        |template: &str, n: Option<i64>| Fill { template, values: &[("n", &shown(template, n))] }.to_string();
+    let named = |template: &str, name: &str, n: Option<i64>| {
+        Fill { template, values: &[("name", &name), ("n", &shown(template, n))] }.to_string()
+    };
+    // A total is known when every count in it is; it cannot overflow a box's width.
+    let total = |counts: &[Option<i64>]| sum(counts.iter().copied()).map(saturate);
+    let total_named = |list: &KnownNamed<'_>| sum_named(list).map(saturate);
 
     // The contents of every box, row by row.
-    let identified = c.records_from_databases.saturating_add(c.records_from_registers);
-    let mut id_paras = vec![para(with_n(&l.identified, identified))];
-    if options.per_database && !c.records_identified_by_source.is_empty() {
-        id_paras
-            .extend(c.records_identified_by_source.iter().map(|s| item(named(&l.source, &s.name, s.count))));
+    let mut id_paras = vec![para(with_n(&l.identified, total(&[v.databases, v.registers])))];
+    if options.per_database && !v.by_source.is_empty() {
+        id_paras.extend(v.by_source.iter().map(|(name, n)| item(named(&l.source, name, *n))));
     } else {
-        id_paras.push(item(with_n(&l.databases, c.records_from_databases)));
-        id_paras.push(item(with_n(&l.registers, c.records_from_registers)));
+        id_paras.push(item(with_n(&l.databases, v.databases)));
+        id_paras.push(item(with_n(&l.registers, v.registers)));
     }
-    let removed = c
-        .duplicates_removed
-        .saturating_add(c.marked_ineligible_by_automation)
-        .saturating_add(c.removed_for_other_reasons);
     let removed_paras = vec![
-        para(with_n(&l.removed, removed)),
-        item(with_n(&l.duplicates, c.duplicates_removed)),
-        item(with_n(&l.automation, c.marked_ineligible_by_automation)),
-        item(with_n(&l.removed_other, c.removed_for_other_reasons)),
+        para(with_n(&l.removed, total(&[v.duplicates, v.automation, v.removed_other]))),
+        item(with_n(&l.duplicates, v.duplicates)),
+        item(with_n(&l.automation, v.automation)),
+        item(with_n(&l.removed_other, v.removed_other)),
     ];
-    let excluded_paras = |r: &Retrieval| {
-        if r.reports_excluded_by_reason.is_empty() {
-            vec![para(with_n(&l.reports_excluded_total, r.reports_excluded))]
+    let excluded_paras = |r: &KnownRetrieval<'_>| {
+        if r.reasons.is_empty() {
+            vec![para(with_n(&l.reports_excluded_total, r.excluded))]
         } else {
-            let mut paras = vec![para(with_n(&l.reports_excluded, r.reports_excluded))];
-            paras.extend(
-                r.reports_excluded_by_reason.iter().map(|n| item(named(&l.reason, &n.name, n.count))),
-            );
+            let mut paras = vec![para(with_n(&l.reports_excluded, r.excluded))];
+            paras.extend(r.reasons.iter().map(|(name, n)| item(named(&l.reason, name, *n))));
             paras
         }
     };
@@ -686,7 +929,7 @@ fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
         Content { id: "records_identified", col: Col::DbMain, paras: id_paras },
         Content { id: "records_removed", col: Col::DbSide, paras: removed_paras },
     ];
-    if let Some((studies, reports)) = shape.previous {
+    if let Some((studies, reports)) = v.previous {
         identification.push(Content {
             id: "previous_included",
             col: Col::Previous,
@@ -697,52 +940,44 @@ fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
         });
     }
     let mut sought_row = vec![
-        Content {
-            id: "reports_sought",
-            col: Col::DbMain,
-            paras: vec![para(with_n(&l.sought, c.databases.reports_sought))],
-        },
+        Content { id: "reports_sought", col: Col::DbMain, paras: vec![para(with_n(&l.sought, v.db.sought))] },
         Content {
             id: "reports_not_retrieved",
             col: Col::DbSide,
-            paras: vec![para(with_n(&l.not_retrieved, c.databases.reports_not_retrieved))],
+            paras: vec![para(with_n(&l.not_retrieved, v.db.not_retrieved))],
         },
     ];
     let mut assessed_row = vec![
         Content {
             id: "reports_assessed",
             col: Col::DbMain,
-            paras: vec![para(with_n(&l.assessed, c.databases.reports_assessed))],
+            paras: vec![para(with_n(&l.assessed, v.db.assessed))],
         },
-        Content { id: "reports_excluded", col: Col::DbSide, paras: excluded_paras(&c.databases) },
+        Content { id: "reports_excluded", col: Col::DbSide, paras: excluded_paras(&v.db) },
     ];
     if shape.other {
-        let other_identified: i64 =
-            c.other_methods_identified_by_source.iter().fold(0, |sum, s| sum.saturating_add(s.count));
-        let mut paras = vec![para(with_n(&l.identified_other, other_identified))];
-        if c.other_methods_identified_by_source.is_empty() {
-            paras.push(item(with_n(&l.other_total, 0)));
+        let mut paras = vec![para(with_n(&l.identified_other, total_named(&v.other_by_source)))];
+        if v.other_by_source.is_empty() {
+            paras.push(item(with_n(&l.other_total, Some(0))));
         } else {
-            paras.extend(
-                c.other_methods_identified_by_source.iter().map(|s| item(named(&l.source, &s.name, s.count))),
-            );
+            paras.extend(v.other_by_source.iter().map(|(name, n)| item(named(&l.source, name, *n))));
         }
         identification.push(Content { id: "other_identified", col: Col::OtherMain, paras });
-        let r = &c.other_methods;
+        let r = &v.other;
         sought_row.push(Content {
             id: "other_sought",
             col: Col::OtherMain,
-            paras: vec![para(with_n(&l.sought, r.reports_sought))],
+            paras: vec![para(with_n(&l.sought, r.sought))],
         });
         sought_row.push(Content {
             id: "other_not_retrieved",
             col: Col::OtherSide,
-            paras: vec![para(with_n(&l.not_retrieved, r.reports_not_retrieved))],
+            paras: vec![para(with_n(&l.not_retrieved, r.not_retrieved))],
         });
         assessed_row.push(Content {
             id: "other_assessed",
             col: Col::OtherMain,
-            paras: vec![para(with_n(&l.assessed, r.reports_assessed))],
+            paras: vec![para(with_n(&l.assessed, r.assessed))],
         });
         assessed_row.push(Content { id: "other_excluded", col: Col::OtherSide, paras: excluded_paras(r) });
     }
@@ -758,12 +993,12 @@ fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
                 Content {
                     id: "records_screened",
                     col: Col::DbMain,
-                    paras: vec![para(with_n(&l.screened, c.records_screened))],
+                    paras: vec![para(with_n(&l.screened, v.screened))],
                 },
                 Content {
                     id: "records_excluded",
                     col: Col::DbSide,
-                    paras: vec![para(with_n(&l.records_excluded, c.records_excluded))],
+                    paras: vec![para(with_n(&l.records_excluded, v.records_excluded))],
                 },
             ],
         },
@@ -774,22 +1009,19 @@ fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
             cells: vec![Content {
                 id: "included",
                 col: Col::DbMain,
-                paras: vec![
-                    para(with_n(studies_label, c.studies_included)),
-                    para(with_n(reports_label, c.reports_included)),
-                ],
+                paras: vec![para(with_n(studies_label, v.studies)), para(with_n(reports_label, v.reports))],
             }],
         },
     ];
-    if let Some((studies, reports)) = shape.previous {
+    if let Some((studies, reports)) = v.previous {
         rows.push(Row {
             phase: Phase::Included,
             cells: vec![Content {
                 id: "total_included",
                 col: Col::DbMain,
                 paras: vec![
-                    para(with_n(&l.total_studies, studies.saturating_add(c.studies_included))),
-                    para(with_n(&l.total_reports, reports.saturating_add(c.reports_included))),
+                    para(with_n(&l.total_studies, total(&[studies, v.studies]))),
+                    para(with_n(&l.total_reports, total(&[reports, v.reports]))),
                 ],
             }],
         });
@@ -1085,7 +1317,14 @@ fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
     } else {
         String::new()
     };
-    for note in [&pending_note, &l.footnote_identified, &l.footnote_excluded, &l.footnote_source] {
+    let not_reported_note = if shows_not_reported.get() { l.footnote_not_reported.as_str() } else { "" };
+    for note in [
+        pending_note.as_str(),
+        not_reported_note,
+        &l.footnote_identified,
+        &l.footnote_excluded,
+        &l.footnote_source,
+    ] {
         if note.trim().is_empty() {
             continue;
         }
@@ -1114,6 +1353,11 @@ fn build(c: &PrismaCounts, options: &FlowOptions, l: &Labels) -> Layout {
         }
     });
     Layout { width: width.ceil(), height, frames, arrows, notes, title }
+}
+
+/// An `i128` sum as an `i64`, the nearest one when it does not fit.
+fn saturate(n: i128) -> i64 {
+    i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// The baseline of line `i` of a block whose first line box starts at `top`: the glyphs sit in
@@ -1581,6 +1825,12 @@ source = "Adaptado de Page MJ et al. BMJ 2021;372:n71."
         assert!(out.contains("Registros identificados (n = 1.204):"));
         assert!(!out.contains("Registers"));
         insta::assert_snapshot!("custom_labels", out);
+    }
+
+    #[test]
+    fn snapshot_partly_reported() {
+        let (counts, options) = published_scoping_review();
+        insta::assert_snapshot!("partly_reported", svg(&counts, &options));
     }
 
     // --- The layout holds ------------------------------------------------------------------------
@@ -2138,5 +2388,242 @@ source = "Adaptado de Page MJ et al. BMJ 2021;372:n71."
         counts.records_from_databases = i64::MAX;
         counts.records_from_registers = i64::MAX;
         assert!(check(&counts, &FlowOptions::default()).is_err());
+    }
+
+    // --- Not reported ----------------------------------------------------------------------------
+
+    /// The published scoping review of [`crate::manual`]'s tests, as read and to be drawn.
+    fn published_scoping_review() -> (PrismaCounts, FlowOptions) {
+        let m = crate::manual::from_toml(crate::manual::tests::PUBLISHED_SCOPING_REVIEW).unwrap();
+        (m.counts.clone(), FlowOptions { scoping: true, ..m.flow_options() })
+    }
+
+    /// The names of the boxes `check` refuses, with `not_reported` marked so.
+    fn refused_boxes(counts: &PrismaCounts, not_reported: &[Count]) -> Vec<String> {
+        let options =
+            FlowOptions { not_reported: not_reported.iter().cloned().collect(), ..FlowOptions::default() };
+        refused_boxes_with(counts, &options)
+    }
+
+    fn refused_boxes_with(counts: &PrismaCounts, options: &FlowOptions) -> Vec<String> {
+        match check(counts, options) {
+            Ok(()) => Vec::new(),
+            Err(FlowError::Impossible(problems)) => problems.into_iter().map(|p| p.box_name).collect(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A frame's text, its lines joined by spaces.
+    fn frame_text(layout: &Layout, id: &str) -> String {
+        let frame = layout.frames.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("no frame {id}"));
+        frame.lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    fn has_nr_footnote(layout: &Layout) -> bool {
+        layout.notes.iter().any(|n| n.text == "NR: not reported in the source.")
+    }
+
+    #[test]
+    fn check_skips_exactly_the_rules_with_a_count_not_reported() {
+        use Count::*;
+        let none: Vec<String> = Vec::new();
+
+        // One record screened too many breaks two rules: screened = identified - removed, and
+        // sought = screened - excluded.
+        let mut c = typical();
+        c.records_screened += 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Records screened", "Reports sought for retrieval"]);
+        assert_eq!(refused_boxes(&c, &[RecordsScreened]), none, "both rules involve it");
+        assert_eq!(refused_boxes(&c, &[DuplicatesRemoved]), ["Reports sought for retrieval"]);
+        assert_eq!(refused_boxes(&c, &[ReportsSought]), ["Records screened"]);
+        assert_eq!(
+            refused_boxes(&c, &[StudiesIncluded, ReportsNotRetrieved, Source("CENTRAL".into())]),
+            ["Records screened", "Reports sought for retrieval"],
+            "counts in neither rule change nothing"
+        );
+
+        // One report assessed too many: with reports not retrieved unknown, assessed = sought -
+        // not retrieved cannot be checked, but the known counts still do not add up.
+        let mut c = typical();
+        c.databases.reports_assessed += 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Reports assessed for eligibility"]);
+        assert_eq!(refused_boxes(&c, &[ReportsNotRetrieved]), ["Reports of included studies"]);
+        assert_eq!(refused_boxes(&c, &[ReportsAssessed]), none);
+
+        let mut c = typical();
+        c.records_identified_by_source[0].count += 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Records identified from"]);
+        assert_eq!(refused_boxes(&c, &[Source("Embase".into())]), none, "the sum of every source");
+        assert_eq!(refused_boxes(&c, &[RecordsFromRegisters]), none);
+        assert_eq!(refused_boxes(&c, &[RecordsScreened]), ["Records identified from"]);
+
+        let mut c = typical();
+        c.studies_included = 29;
+        assert_eq!(refused_boxes(&c, &[ReportsIncluded]), none);
+        assert_eq!(refused_boxes(&c, &[ReportsIncludedFromDatabases]), ["Studies included in review"]);
+
+        let mut c = with_other_methods();
+        c.reports_included -= 1;
+        c.studies_included -= 1;
+        assert_eq!(refused_boxes(&c, &[]), ["Reports of included studies"]);
+        assert_eq!(refused_boxes(&c, &[ReportsIncludedFromOtherMethods]), none);
+        c.other_methods.reports_excluded_by_reason[0].count += 1;
+        assert_eq!(
+            refused_boxes(&c, &[ReportsIncludedFromOtherMethods]),
+            ["Reports excluded (other methods)"],
+            "the reasons still add up wrong"
+        );
+        assert_eq!(
+            refused_boxes(&c, &[ReportsIncludedFromOtherMethods, OtherReason("Wrong population".into())]),
+            none
+        );
+
+        // The number of a count not reported is never read, not even for its sign.
+        let mut c = typical();
+        c.records_excluded = -1;
+        assert_eq!(refused_boxes(&c, &[]), ["Records excluded"]);
+        assert_eq!(refused_boxes(&c, &[RecordsExcluded]), none);
+    }
+
+    #[test]
+    fn an_other_methods_count_not_reported_draws_the_column() {
+        let options = FlowOptions {
+            not_reported: [Count::OtherReportsSought, Count::OtherReportsNotRetrieved].into(),
+            ..FlowOptions::default()
+        };
+        let layout = layout(&typical(), &options).unwrap();
+        assert_eq!(frame_text(&layout, "other_sought"), "Reports sought for retrieval (n = NR)");
+        let new = FlowOptions { template: Some(Template::New), ..options };
+        assert_eq!(refused_boxes_with(&typical(), &new), ["Identification of studies via other methods"]);
+    }
+
+    #[test]
+    fn boxes_not_reported_say_nr() {
+        let (counts, options) = published_scoping_review();
+        let scoping = layout(&counts, &options).unwrap();
+        for id in [
+            "records_screened",
+            "records_excluded",
+            "reports_sought",
+            "reports_not_retrieved",
+            "reports_assessed",
+            "reports_excluded",
+            "other_sought",
+            "other_not_retrieved",
+        ] {
+            assert!(frame_text(&scoping, id).ends_with("(n = NR)"), "{id}: {}", frame_text(&scoping, id));
+        }
+        assert_eq!(
+            frame_text(&scoping, "records_identified"),
+            "Records identified from*: Databases (n = 200) Registers (n = NR)"
+        );
+        assert_eq!(
+            frame_text(&scoping, "records_removed"),
+            "Records removed before screening: Duplicate records removed (n = NR) Records marked as ineligible \
+             by automation tools (n = NR) Records removed for other reasons (n = NR)"
+        );
+        assert_eq!(
+            frame_text(&scoping, "other_identified"),
+            "Records identified from: Citation searching (n = 4)"
+        );
+        assert_eq!(frame_text(&scoping, "other_assessed"), "Reports assessed for eligibility (n = 4)");
+        assert_eq!(frame_text(&scoping, "other_excluded"), "Reports excluded (n = 0)");
+        assert_eq!(
+            frame_text(&scoping, "included"),
+            "Sources of evidence included in review (n = 11) Reports of included sources of evidence (n = 11)"
+        );
+        assert!(has_nr_footnote(&scoping));
+        assert_sound(&scoping, "published scoping review");
+        assert_rendered_text_fits(&scoping, "published scoping review");
+        assert_png_has_text(&scoping, "published scoping review");
+
+        let m = crate::manual::from_csv(crate::manual::tests::SCREENED_ONLY_CSV).unwrap();
+        let screened_only = layout(&m.counts, &m.flow_options()).unwrap();
+        assert_eq!(
+            frame_text(&screened_only, "records_identified"),
+            "Records identified from*: Databases (n = NR) Registers (n = NR)"
+        );
+        assert_eq!(frame_text(&screened_only, "records_screened"), "Records screened (n = 280)");
+        assert_eq!(frame_text(&screened_only, "records_excluded"), "Records excluded** (n = NR)");
+        assert_eq!(frame_text(&screened_only, "reports_excluded"), "Reports excluded (n = NR)");
+        assert_eq!(
+            frame_text(&screened_only, "included"),
+            "Studies included in review (n = 6) Reports of included studies (n = 6)"
+        );
+        assert!(has_nr_footnote(&screened_only));
+        assert_sound(&screened_only, "screened only");
+    }
+
+    #[test]
+    fn totals_over_a_count_not_reported_are_not_reported() {
+        let labels = Labels::from_toml(
+            "[boxes]\nidentified = \"Records identified (n = {n}):\"\nremoved = \"Records removed (n = {n}):\"\n\
+             identified_other = \"Records identified (n = {n}):\"\n",
+        )
+        .unwrap();
+        let options = FlowOptions {
+            template: Some(Template::Updated { previous_studies: 0, previous_reports: 26 }),
+            labels: Some(labels),
+            not_reported: [
+                Count::RecordsFromRegisters,
+                Count::DuplicatesRemoved,
+                Count::OtherSource("Websites".into()),
+                Count::PreviousStudies,
+            ]
+            .into(),
+            ..FlowOptions::default()
+        };
+        let layout = layout(&with_other_methods(), &options).unwrap();
+        let text = |id| frame_text(&layout, id);
+        assert!(text("records_identified").starts_with("Records identified (n = NR): Databases (n = 1,180)"));
+        assert!(
+            text("records_removed")
+                .starts_with("Records removed (n = NR): Duplicate records removed (n = NR)")
+        );
+        assert_eq!(
+            text("other_identified"),
+            "Records identified (n = NR): Citation searching (n = 37) Websites (n = NR)"
+        );
+        assert_eq!(
+            text("previous_included"),
+            "Studies included in previous version of review (n = NR) Reports of studies included in previous \
+             version of review (n = 26)"
+        );
+        assert_eq!(
+            text("total_included"),
+            "Total studies included in review (n = NR) Reports of total included studies (n = 61)"
+        );
+        assert_sound(&layout, "totals");
+    }
+
+    #[test]
+    fn the_nr_footnote_comes_with_a_box_that_says_nr() {
+        let with = |not_reported: &[Count], per_database: bool, labels: Option<Labels>| {
+            let options = FlowOptions {
+                not_reported: not_reported.iter().cloned().collect(),
+                per_database,
+                labels,
+                ..FlowOptions::default()
+            };
+            layout(&typical(), &options).unwrap()
+        };
+        assert!(!has_nr_footnote(&with(&[], false, None)));
+        assert!(
+            !has_nr_footnote(&with(&[Count::ReportsIncludedFromDatabases], false, None)),
+            "drawn in no box"
+        );
+        let embase = [Count::Source("Embase".into())];
+        assert!(!has_nr_footnote(&with(&embase, false, None)), "sources not listed");
+        let listed = with(&embase, true, None);
+        assert!(
+            has_nr_footnote(&listed) && frame_text(&listed, "records_identified").contains("Embase (n = NR)")
+        );
+        let german = Labels::from_toml(
+            "not_reported = \"k. A.\"\n[footnotes]\nnot_reported = \"k. A.: keine Angabe in der Quelle.\"\n",
+        )
+        .unwrap();
+        let layout = with(&[Count::RecordsExcluded], false, Some(german));
+        assert_eq!(frame_text(&layout, "records_excluded"), "Records excluded** (n = k. A.)");
+        assert!(layout.notes.iter().any(|n| n.text == "k. A.: keine Angabe in der Quelle."));
     }
 }

@@ -3,8 +3,8 @@
 //! file that rewords or translates any of them (`assets/flow-labels.toml` lists every key).
 //!
 //! A text may hold placeholders in braces: `{n}` is the box's count with thousands separators,
-//! `{name}` a source's or reason's name. `\n` in a text starts a new line; longer lines are
-//! wrapped to the box.
+//! `{name}` a source's or reason's name - or, for a count not reported, the `not_reported` text
+//! ("NR"). `\n` in a text starts a new line; longer lines are wrapped to the box.
 
 use std::fmt;
 
@@ -54,6 +54,8 @@ labels! {
     /// Digit grouping for counts: "," gives 1,234,567, "" gives 1234567, "\u2009" (a thin
     /// space) gives the SI style.
     thousands_separator: "thousands_separator" [] = ",";
+    /// Written for `{n}` in a box whose count the source did not report, as in "(n = NR)".
+    not_reported: "not_reported" [] = "NR";
 
     phase_identification: "phase.identification" [] = "Identification";
     phase_screening: "phase.screening" [] = "Screening";
@@ -100,6 +102,8 @@ labels! {
     footnote_identified: "footnotes.identified" [] = "*Consider, if feasible to do so, reporting the number of records identified from each database or register searched (rather than the total number across all databases/registers).";
     footnote_excluded: "footnotes.excluded" [] = "**If automation tools were used, indicate how many records were excluded by a human and how many were excluded by automation tools.";
     footnote_source: "footnotes.source" [] = "From: Page MJ, McKenzie JE, Bossuyt PM, Boutron I, Hoffmann TC, Mulrow CD, et al. The PRISMA 2020 statement: an updated guideline for reporting systematic reviews. BMJ 2021;372:n71. doi: 10.1136/bmj.n71";
+    /// Drawn when a box shows a count as not reported.
+    footnote_not_reported: "footnotes.not_reported" [] = "NR: not reported in the source.";
     /// Drawn only while work is unfinished, so a draft diagram cannot pass for a final one.
     footnote_pending: "footnotes.pending" ["not_deduplicated", "awaiting_title_abstract", "awaiting_full_text"] = "Not final: {not_deduplicated} records not yet deduplicated, {awaiting_title_abstract} awaiting title and abstract screening, {awaiting_full_text} reports awaiting full-text assessment.";
 }
