@@ -249,6 +249,7 @@ impl Service {
                 if let Some(t) = counts.template() {
                     options.template = Some(t);
                 }
+                options.not_reported = counts.not_reported.clone();
                 Ok(StreamFlow {
                     stream: stream.name,
                     description: stream.description,
@@ -384,6 +385,7 @@ fn parse_manual(text: &str, options: &FlowOptions) -> ServiceResult<ManualCounts
     if let Some(t) = counts.template() {
         options.template = Some(t);
     }
+    options.not_reported = counts.not_reported.clone();
     sift_report::flow::check(&counts.counts, &options)
         .map_err(|e| ServiceError::invalid("flow counts", e.to_string()))?;
     Ok(counts)

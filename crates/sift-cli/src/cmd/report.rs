@@ -178,13 +178,8 @@ pub async fn flow(command: FlowCommand, context: &Context) -> Result<()> {
                         manual::from_toml(&text)
                     }
                     .map_err(|e| UsageError(format!("{}: {e}", path.display())))?;
-                    let options = FlowOptions {
-                        template: parsed.template(),
-                        scoping,
-                        per_database: true,
-                        labels,
-                        ..FlowOptions::default()
-                    };
+                    let options =
+                        FlowOptions { scoping, per_database: true, labels, ..parsed.flow_options() };
                     sift_report::flow::flow_svg(&parsed.counts, &options)
                         .with_context(|| path.display().to_string())?
                 }
