@@ -555,7 +555,7 @@ impl Service {
                 bundle.add(format!("{base}.csv"), tables::to_csv(&table), "table (CSV)");
                 bundle.add(
                     format!("{base}.html"),
-                    tables::html_page(spec.title.as_deref().unwrap_or(&spec.name), &tables::to_html(&table)),
+                    tables::html_page(&self.review.title, &tables::to_html(&table)),
                     "table (HTML)",
                 );
                 built.push((spec.name.clone(), table));
@@ -750,18 +750,20 @@ struct FlowSection {
 struct IndexPage {
     title: String,
     body: String,
+    /// (anchor, heading) of each part, for the contents line.
+    sections: Vec<(String, String)>,
 }
 
 impl IndexPage {
     fn new(title: &str) -> IndexPage {
-        IndexPage { title: title.to_string(), body: String::new() }
+        IndexPage { title: title.to_string(), body: String::new(), sections: Vec::new() }
     }
 
     fn flows(&mut self, sections: &[FlowSection]) {
         if sections.is_empty() {
             return;
         }
-        self.body.push_str("<h2>Flow diagrams</h2>\n");
+        self.heading("flows", &format!("Flow diagrams ({})", sections.len()));
         for FlowSection { name, description, svg, note, links } in sections {
             let heading = description.clone().unwrap_or_else(|| name.clone());
             self.body.push_str(&format!("<section><h3>{}</h3>\n<p>{}</p>\n<p>", esc(&heading), esc(note)));
@@ -775,7 +777,8 @@ impl IndexPage {
     }
 
     fn tables(&mut self, tables: &[(String, Table)]) {
-        self.body.push_str("<h2>Study characteristics</h2>\n<p>All tables: <a href=\"tables/tables.docx\">DOCX</a> · <a href=\"tables/tables.xlsx\">XLSX</a></p>\n");
+        self.heading("tables", &format!("Study characteristics ({} tables)", tables.len()));
+        self.body.push_str("<p>All tables: <a href=\"tables/tables.docx\">DOCX</a> · <a href=\"tables/tables.xlsx\">XLSX</a></p>\n");
         for (name, table) in tables {
             self.body.push_str(&format!(
                 "<section>{}<p><a href=\"tables/{n}.md\">Markdown</a> · <a href=\"tables/{n}.csv\">CSV</a> · <a href=\"tables/{n}.html\">HTML</a></p></section>\n",
@@ -788,7 +791,14 @@ impl IndexPage {
     fn links(&mut self, heading: &str, links: &[(&str, &str)]) {
         let links: Vec<String> =
             links.iter().map(|(p, l)| format!("<a href=\"{}\">{}</a>", esc(p), esc(l))).collect();
-        self.body.push_str(&format!("<h2>{}</h2>\n<p>{}</p>\n", esc(heading), links.join(" · ")));
+        let id = heading.to_ascii_lowercase().split_whitespace().collect::<Vec<_>>().join("-");
+        self.heading(&id, heading);
+        self.body.push_str(&format!("<p>{}</p>\n", links.join(" · ")));
+    }
+
+    fn heading(&mut self, id: &str, text: &str) {
+        self.body.push_str(&format!("<h2 id=\"{}\">{}</h2>\n", esc(id), esc(text)));
+        self.sections.push((id.to_string(), text.to_string()));
     }
 
     fn problems(&mut self, problems: &[String]) {
@@ -803,12 +813,19 @@ impl IndexPage {
     }
 
     fn finish(mut self, files: &[(String, String)]) -> String {
-        self.body.push_str("<h2>Every file</h2>\n<ul>\n");
+        self.body.push_str("<h2 id=\"files\">Every file</h2>\n<ul>\n");
         for (path, what) in files {
             self.body.push_str(&format!("<li><a href=\"{p}\">{p}</a>: {}</li>\n", esc(what), p = esc(path)));
         }
         self.body.push_str("</ul>\n");
-        sift_report::tables::html_page(&self.title, &self.body)
+        // Diagrams shrink to the page; a contents line leads to each part.
+        let style = "<style>.flow svg{max-width:100%;height:auto} section{margin-bottom:2.5em} nav a{margin-right:1em}</style>\n";
+        let mut nav = String::from("<nav>");
+        for (id, label) in &self.sections {
+            nav.push_str(&format!("<a href=\"#{id}\">{}</a>", esc(label)));
+        }
+        nav.push_str("<a href=\"#files\">Every file</a></nav>\n");
+        sift_report::tables::html_page(&self.title, &format!("{style}{nav}{}", self.body))
     }
 }
 
