@@ -436,6 +436,7 @@ impl Service {
 
         // Flow diagrams and included records, per stream.
         let mut flow_sections = Vec::new();
+        let mut drawn: Vec<StreamFlow> = Vec::new();
         for stream in self.streams().await? {
             let has_searches = searches.iter().any(|s| s.stream == stream.name);
             let manual = {
@@ -447,6 +448,7 @@ impl Service {
                 continue;
             }
             let flow = self.stream_flow(Some(&stream.name)).await?;
+            drawn.push(flow.clone());
             let base = format!("flow/{}", stream.name);
             let svg = match sift_report::flow::flow_svg(&flow.counts, &flow.options) {
                 Ok(svg) => svg,
@@ -541,6 +543,47 @@ impl Service {
                 links,
             });
             bundle.add(format!("{base}.svg"), svg, "flow diagram (SVG)");
+        }
+        // The whole review, when it has more than one stream: every box summed.
+        if drawn.len() > 1 {
+            let (counts, options) = review_flow(&drawn, &self.review.title);
+            match sift_report::flow::flow_svg(&counts, &options) {
+                Ok(svg) => {
+                    let render_error = |e: sift_report::flow::FlowError| {
+                        ServiceError::invalid("flow diagram", e.to_string())
+                    };
+                    bundle.add(
+                        "flow/review.png",
+                        render::render_png(&svg, 2.0).map_err(render_error)?,
+                        "flow diagram of the whole review (PNG)",
+                    );
+                    bundle.add(
+                        "flow/review.pdf",
+                        render::render_pdf(&svg).map_err(render_error)?,
+                        "flow diagram of the whole review (PDF)",
+                    );
+                    let json = json!({ "stream": null, "streams": drawn.iter().map(|f| &f.stream).collect::<Vec<_>>(), "counts": counts });
+                    bundle.add(
+                        "flow/review.json",
+                        serde_json::to_vec_pretty(&json).unwrap_or_default(),
+                        "flow counts of the whole review (JSON)",
+                    );
+                    flow_sections.insert(0, FlowSection {
+                        name: "review".into(),
+                        description: Some(format!("The whole review ({} streams)", drawn.len())),
+                        svg: svg.clone(),
+                        note: "Every box summed over the streams; a box not reported in any stream is not reported here.".into(),
+                        links: vec![
+                            ("flow/review.svg".into(), "SVG".into()),
+                            ("flow/review.png".into(), "PNG".into()),
+                            ("flow/review.pdf".into(), "PDF".into()),
+                            ("flow/review.json".into(), "counts".into()),
+                        ],
+                    });
+                    bundle.add("flow/review.svg", svg, "flow diagram of the whole review (SVG)");
+                }
+                Err(e) => bundle.problems.push(format!("whole review: flow diagram not drawn: {e}")),
+            }
         }
         index.flows(&flow_sections);
 
@@ -656,6 +699,33 @@ impl Service {
         bundle.add("index.html", index.finish(&listing), "report index (HTML)");
         Ok(bundle)
     }
+}
+
+/// The whole review's counts and drawing options from its streams': boxes summed, a box not
+/// reported in any stream not reported, the other-methods column when any stream has one, and
+/// the updated-review template (previous versions summed) when any stream is an update.
+fn review_flow(streams: &[StreamFlow], title: &str) -> (PrismaCounts, FlowOptions) {
+    let counts = PrismaCounts::sum(streams.iter().map(|f| &f.counts));
+    let mut options = streams[0].options.clone();
+    options.title = Some(title.to_string());
+    options.not_reported = streams.iter().flat_map(|f| f.options.not_reported.iter().cloned()).collect();
+    let previous = streams.iter().fold(None, |acc: Option<(i64, i64)>, f| match (acc, f.options.template) {
+        (acc, Some(Template::Updated { previous_studies, previous_reports })) => {
+            let (s, r) = acc.unwrap_or((0, 0));
+            Some((s + previous_studies, r + previous_reports))
+        }
+        (acc, _) => acc,
+    });
+    options.template = match previous {
+        Some((previous_studies, previous_reports)) => {
+            Some(Template::Updated { previous_studies, previous_reports })
+        }
+        None if streams.iter().any(|f| f.options.template == Some(Template::NewWithOtherMethods)) => {
+            Some(Template::NewWithOtherMethods)
+        }
+        None => None,
+    };
+    (counts, options)
 }
 
 fn report_error(e: sift_report::tables::ReportError) -> ServiceError {

@@ -92,6 +92,9 @@ fn the_seed_review_is_rebuilt_cell_for_cell() {
             assert!(report.join(format!("flow/{stream}.{ext}")).exists(), "flow/{stream}.{ext}");
         }
     }
+    let review: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("flow/review.json")).unwrap()).unwrap();
+    assert_eq!(review["counts"]["studies_included"], 24, "the whole review: 2 + 11 + 0 + 2 + 0 + 3 + 6");
     let pharma = std::fs::read_to_string(report.join("flow/pharmacological-original.json")).unwrap();
     let pharma: serde_json::Value = serde_json::from_str(&pharma).unwrap();
     assert_eq!(pharma["source"], "typed in");
