@@ -188,9 +188,19 @@ pub async fn run(args: Args, _context: &Context) -> Result<()> {
         .into());
     }
     let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    let written = neuropathic_pain(&dir, args.force).await?;
+    for path in &written {
+        println!("  {}", path.display());
+    }
+    Ok(())
+}
+
+/// Rebuilds the neuropathic-pain review in `dir`, prints what was built, and returns the
+/// paths worth opening: the review, its inputs, the report's index, Tables 1-4 and a diagram.
+pub async fn neuropathic_pain(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     let review_path = dir.join("review.sift");
     if review_path.exists() {
-        if !args.force {
+        if !force {
             return Err(UsageError(format!(
                 "{} exists; pass --force to replace it, or choose another folder",
                 review_path.display()
@@ -223,19 +233,19 @@ pub async fn run(args: Args, _context: &Context) -> Result<()> {
 
     println!("Rebuilt: {}", built.title);
     println!(
-        "  {} streams, {} searches ({} hits reported), {} included records, {} charted",
+        "  {} streams, {} searches ({} hits reported), {} included records, {} charted; \
+         the report has {n} files",
         built.n_streams, built.n_searches, built.n_hits, built.n_included, built.n_charted
     );
-    println!("  the review:     {}", review_path.display());
-    println!("  its inputs:     {}", inputs.display());
-    println!("  the report:     {} ({n} files)", report_dir.join("index.html").display());
+    let mut written = vec![review_path, inputs.clone(), report_dir.join("index.html")];
     for table in ["table-1", "table-2", "table-3", "table-4"] {
-        println!("    {}", report_dir.join("tables").join(format!("{table}.md")).display());
+        written.push(report_dir.join("tables").join(format!("{table}.md")));
     }
-    println!("    {}", report_dir.join("tables").join("tables.docx").display());
-    println!("    {}", report_dir.join("flow").join("pharmacological-original.png").display());
-    println!("  compare with the paper's tables: {}", inputs.join("published").display());
-    Ok(())
+    written.push(report_dir.join("tables").join("tables.docx"));
+    written.push(report_dir.join("flow").join("review.png"));
+    written.push(report_dir.join("flow").join("pharmacological-original.png"));
+    written.push(inputs.join("published"));
+    Ok(written)
 }
 
 /// What was built, for the summary.

@@ -1,6 +1,7 @@
-//! `sift tour`: the README's first command. Creates a review, records six real database
-//! searches (exports bundled in the binary from `test_data/`), imports them, and exports the
-//! result, printing what it does and the paths it wrote.
+//! `sift tour`: the README's main job, on real data. Part 1 creates a review, records eight
+//! real database searches (exports bundled in the binary from `test_data/`), imports them and
+//! exports the result; part 2 rebuilds the published neuropathic-pain review with its tables
+//! and flow diagrams (`sift example`). It prints what it does and ends with the paths it wrote.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use sift_domain::{ReviewType, SearchKind};
 use sift_service::{ExportFormat, InputFile, NewReviewSpec, RecordFilter, SearchSpec, Service};
 
 use crate::Context;
-use crate::cmd::UsageError;
+use crate::cmd::{UsageError, example};
 use crate::table::{Table, clip};
 
 #[derive(clap::Args, Debug)]
@@ -96,6 +97,14 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     }
     let dir = &args.dir;
     let review_path = dir.join("tour.sift");
+    let example_review = dir.join("neuropathic-pain").join("review.sift");
+    if example_review.exists() && !args.force {
+        return Err(UsageError(format!(
+            "{} already exists; pass --force to replace it or name another folder",
+            example_review.display()
+        ))
+        .into());
+    }
     if review_path.exists() {
         if !args.force {
             return Err(UsageError(format!(
@@ -118,6 +127,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         std::fs::write(&path, export.bytes).with_context(|| format!("writing {}", path.display()))?;
     }
 
+    println!("== Part 1: real database exports into a new review");
     step(&format!("sift init {} --type scoping", review_path.display()));
     let spec = NewReviewSpec {
         title: "Psychological factors in inflammatory bowel disease (Sift tour)".into(),
@@ -130,11 +140,21 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         Service::create(&sift_service::Locator::File(review_path.clone()), &spec, &context.actor).await?;
     let result = tour(&service, context, &exports_dir, dir).await;
     service.close().await;
-    let written = result?;
+    let imported = result?;
+
+    println!();
+    println!("== Part 2: a published review rebuilt (sift example neuropathic-pain)");
+    let example_dir = dir.join("neuropathic-pain");
+    step(&format!("sift example neuropathic-pain {}", example_dir.display()));
+    let example = example::neuropathic_pain(&example_dir, args.force).await?;
+
     println!();
     println!("The tour wrote:");
     println!("  {}  (the review; try `sift search list {}`)", review_path.display(), review_path.display());
-    for path in written {
+    for path in imported {
+        println!("  {}", path.display());
+    }
+    for path in example {
         println!("  {}", path.display());
     }
     Ok(())

@@ -153,3 +153,31 @@ fn unknown_examples_are_refused() {
     assert_eq!(code, 2);
     assert!(err.contains("the examples are: neuropathic-pain"), "{err}");
 }
+
+/// The README's main job: every path the tour ends with exists, and a second run refuses to
+/// overwrite without `--force`.
+#[test]
+fn the_tour_ends_with_paths_that_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tour");
+    let stdout = sift_ok(&["tour", s(&out)]);
+    let listed: Vec<&str> = stdout
+        .split("The tour wrote:")
+        .nth(1)
+        .expect("the tour ends with the paths it wrote")
+        .lines()
+        .filter_map(|l| l.trim().split("  (").next())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(listed.len() >= 10, "{stdout}");
+    for path in &listed {
+        assert!(Path::new(path).exists(), "the tour lists {path}, which does not exist:\n{stdout}");
+    }
+    assert!(listed.iter().any(|p| p.ends_with("table-1.md")), "{stdout}");
+    assert!(stdout.contains("24 included records"), "{stdout}");
+
+    let (code, _, err) = sift(&["tour", s(&out)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    sift_ok(&["tour", s(&out), "--force"]);
+}
