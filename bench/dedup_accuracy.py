@@ -96,15 +96,20 @@ def main():
     parser.add_argument("--sets", default=",".join(SETS))
     parser.add_argument("--show-false-merges", action="store_true")
     parser.add_argument("--skip-peers", action="store_true", help="only run Sift")
+    parser.add_argument("--sift", help="a sift binary to use instead of building the release one")
     args = parser.parse_args()
     if not DATA.is_dir():
         print(f"NOTICE: {DATA} is absent; nothing to measure")
         return
     WORK.mkdir(parents=True, exist_ok=True)
-    print("building sift and the biblib peer (release) ...", file=sys.stderr)
-    run(["cargo", "build", "--release", "-q", "-p", "sift-cli"], cwd=ROOT)
-    sift = ROOT / "target" / "release" / "sift"
+    if args.sift:
+        sift = Path(args.sift).resolve()
+    else:
+        print("building sift (release) ...", file=sys.stderr)
+        run(["cargo", "build", "--release", "-q", "-p", "sift-cli"], cwd=ROOT)
+        sift = ROOT / "target" / "release" / "sift"
     if not args.skip_peers:
+        print("building the biblib peer (release) ...", file=sys.stderr)
         peer_dir = ROOT / "bench" / "peers" / "biblib-parse"
         run(["cargo", "build", "--release", "-q"], cwd=peer_dir)
         biblib = peer_dir / "target" / "release" / "biblib-parse"

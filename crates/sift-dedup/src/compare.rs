@@ -143,6 +143,19 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     let Some(TitleSimilarity { score, via_variant }) = similarity else {
         return Verdict::Different(Rule::NoTitle);
     };
+    // One title is the other with words added at one end, at the same place in the same
+    // journal by the same authors: the whole bibliographic record then names one article.
+    let same_place_exactly = year_gap == Some(0)
+        && both(&a.volume, &b.volume) == Some(true)
+        && !issue_conflict
+        && pages_comparable
+        && both(&a.first_page, &b.first_page) == Some(true)
+        && both(&a.last_page, &b.last_page) != Some(false)
+        && authors_agree(a, b) == Some(true)
+        && journals_agree(&a.journal, &b.journal) != Some(false);
+    if same_place_exactly && title_extended(a, b) {
+        return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
+    }
     if score < 0.75 {
         // A title in another language (Embase and MEDLINE translate, publishers do not): the
         // same journal, volume, year, first author and first page may still name one article.
@@ -176,12 +189,20 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
             && !issue_conflict;
         if alike {
             let long_title = a.n_title_words.min(b.n_title_words) >= 8;
-            let tier = if long_title && score >= 0.99 && journals_agree(&a.journal, &b.journal) != Some(false)
-            {
-                Tier::Certain
-            } else {
-                Tier::Possible
-            };
+            // "2297-2108" against "2097-2108" in the same issue: the impossible range is the
+            // typo.
+            let mistyped_first_page = (impossible_range(a) || impossible_range(b))
+                && both(&a.last_page, &b.last_page) == Some(true)
+                && both(&a.issue, &b.issue) == Some(true)
+                && journals_agree(&a.journal, &b.journal) == Some(true);
+            let tier =
+                if (long_title && score >= 0.99 && journals_agree(&a.journal, &b.journal) != Some(false))
+                    || mistyped_first_page
+                {
+                    Tier::Certain
+                } else {
+                    Tier::Possible
+                };
             return Verdict::Same { tier, score, rule: Rule::SimilarMetadata };
         }
         return Verdict::Different(Rule::Pages);
@@ -251,6 +272,29 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
     }
     Verdict::Different(Rule::Title)
+}
+
+/// Whether one title is the other with words added at one end: a subtitle dropped or fused
+/// on by a database ("...inflammatory statesthe examples of..."), a section heading in front
+/// ("medical progress atypical ..."), or a citation appended ("... n engl j med 2009 ...").
+/// The shorter must keep at least three words.
+fn title_extended(a: &Prepared, b: &Prepared) -> bool {
+    let (short, long) = if a.title.len() <= b.title.len() { (a, b) } else { (b, a) };
+    if short.n_title_words < 3 || short.title.len() == long.title.len() {
+        return false;
+    }
+    let (s, l) = (short.title.as_str(), long.title.as_str());
+    l.starts_with(s) || (l.ends_with(s) && l.as_bytes()[l.len() - s.len() - 1] == b' ')
+}
+
+/// A page range whose first page is after its last ("2297-2108"), which only a typo makes.
+fn impossible_range(p: &Prepared) -> bool {
+    match (&p.first_page, &p.last_page) {
+        (Some(first), Some(last)) if first.len() == last.len() => {
+            matches!((first.parse::<u64>(), last.parse::<u64>()), (Ok(f), Ok(l)) if f > l)
+        }
+        _ => false,
+    }
 }
 
 /// Titles long enough that agreeing on them means something ("Editorial" does not).
@@ -430,6 +474,43 @@ mod tests {
         let mut b = record("Exercise and balance training in older adults");
         b.doi = Some("10.1/a".into());
         assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Possible, rule: Rule::SameDoi, .. }));
+    }
+
+    #[test]
+    fn a_title_extended_at_one_end_at_the_same_place_is_certain() {
+        let a = record("Inherited complement regulatory protein deficiency in chronic inflammatory states");
+        let certain = |b: &Reference| {
+            matches!(verdict(&a, b), Verdict::Same { tier: Tier::Certain, rule: Rule::SameMetadata, .. })
+        };
+        let fused = record(
+            "Inherited complement regulatory protein deficiency in chronic inflammatory statesthe \
+             examples of vascular damage in atypical hemolytic uremic syndrome",
+        );
+        assert!(certain(&fused));
+        let headed = record(
+            "Medical progress: Inherited complement regulatory protein deficiency in chronic inflammatory states",
+        );
+        assert!(certain(&headed));
+        // The same words at another page, or a reply on the same page with its own title, are
+        // other articles.
+        let mut elsewhere = fused.clone();
+        elsewhere.pages = Some("1400-1401".into());
+        assert!(!certain(&elsewhere));
+        let reply = record("In reply");
+        assert!(!matches!(verdict(&a, &reply), Verdict::Same { .. }));
+    }
+
+    #[test]
+    fn an_impossible_page_range_is_a_typo_when_all_else_agrees() {
+        let mut a = record("Disease recurrence in paediatric renal transplantation");
+        a.pages = Some("2097-2108".into());
+        a.issue = Some("11".into());
+        let mut b = a.clone();
+        b.pages = Some("2297-2108".into());
+        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        // A possible range that differs is another article, or for a person to look at.
+        b.pages = Some("2001-2108".into());
+        assert!(!matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
     }
 
     #[test]
