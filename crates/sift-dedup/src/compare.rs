@@ -166,14 +166,34 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
             && authors_agree(a, b) == Some(true)
             && journals_agree(&a.journal, &b.journal) == Some(true);
         // Databases also mix up records (a title from one article, the pages of another), so
-        // this is for a person to confirm, never automatic.
+        // this is for a person to confirm, unless the whole place agrees: issue, both pages
+        // and every author.
         if same_place {
-            return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
+            let whole_place = both(&a.issue, &b.issue) == Some(true)
+                && both(&a.last_page, &b.last_page) == Some(true)
+                && a.authors.len() == b.authors.len()
+                && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y));
+            let tier = if whole_place { Tier::Certain } else { Tier::Possible };
+            return Verdict::Same { tier, score, rule: Rule::SimilarMetadata };
         }
         return Verdict::Different(Rule::Title);
     }
     if year_gap.is_some_and(|g| g > 1) {
         return Verdict::Different(Rule::Year);
+    }
+    // A year apart: online first and in print, or a conference's year and its proceedings'.
+    // A long, identical title by the same authors at the same volume and page (or in two
+    // proceedings) is then one work.
+    if year_gap == Some(1) && score >= 0.98 && a.n_title_words.min(b.n_title_words) >= 8 {
+        let all_authors = a.authors.len() == b.authors.len()
+            && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y));
+        let same_place = both(&a.volume, &b.volume) == Some(true)
+            && pages_comparable
+            && both(&a.first_page, &b.first_page) != Some(false);
+        let proceedings = a.proceedings && b.proceedings && !volume_conflict && !page_conflict;
+        if all_authors && (same_place || proceedings) {
+            return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
+        }
     }
     if volume_conflict {
         return Verdict::Different(Rule::Volume);
@@ -245,25 +265,43 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         && (page_equal || a.first_page.is_none() || b.first_page.is_none());
     // Proceedings are named differently by every database; the same first page, year and
     // authors under a near-identical title are then the evidence.
+    // (A last page one database gets wrong, "165-184" / "165-183", does not matter when the
+    // long title and every author agree.)
+    let every_author = a.authors.len() == b.authors.len()
+        && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y));
     let by_page = !via_variant
         && score >= 0.97
         && informative_title
         && year_equal
         && authors == Some(true)
         && page_equal
-        && !last_page_conflict;
+        && (!last_page_conflict
+            || (score >= 0.99 && a.n_title_words.min(b.n_title_words) >= 8 && every_author));
+    // A whole supplement or a meeting's abstract book ("2015 BioIron Meeting Abstracts"): no
+    // pages anywhere, so the title, year, volume, issue, journal and authors must all agree.
+    let by_issue = score >= 0.999
+        && a.n_title_words.min(b.n_title_words) >= 3
+        && year_equal
+        && volume_equal
+        && both(&a.issue, &b.issue) == Some(true)
+        && journals == Some(true)
+        && authors == Some(true)
+        && a.first_page.is_none()
+        && b.first_page.is_none();
     // A long title, identical, in the same journal volume and year by the same first author:
     // pages that disagree are a data-entry error in one database ("p125" for "2-8"); papers
     // that really differ ("Part 1", "Part 2") differ in their titles.
+    // (A journal named in two languages, "Jinko Chino Gakkai Ronbunshi", is then the same
+    // journal when the issue agrees too.)
     let by_title_and_volume = score >= 0.99
         && a.n_title_words.min(b.n_title_words) >= 8
         && year_equal
         && volume_equal
         && authors == Some(true)
-        && journals != Some(false);
+        && (journals != Some(false) || both(&a.issue, &b.issue) == Some(true));
     // Short titles ("Editor's comments") need everything to agree, pages included.
     let by_everything = score >= 0.98 && conflicts == 0 && support >= 4 && page_equal;
-    if by_journal || by_page || by_everything || by_title_and_volume {
+    if by_journal || by_page || by_everything || by_title_and_volume || by_issue {
         return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
     }
     let possible = (score >= 0.90 && conflicts <= 1 && support >= 1)
@@ -362,7 +400,13 @@ fn authors_agree(a: &Prepared, b: &Prepared) -> Option<bool> {
     // A database may drop or reorder the first author; accept the first author of either
     // among the first three of the other.
     let among = |name: &str, list: &[String]| list.iter().take(3).any(|n| names_match(name, n));
-    Some(among(fa, &b.authors) || among(fb, &a.authors))
+    if among(fa, &b.authors) || among(fb, &a.authors) {
+        return Some(true);
+    }
+    // A first author's name mangled beyond recognition ("G?k" for "Gök", "Long, F X" for "Xi,
+    // L F") among co-authors who all agree, in order.
+    let (ta, tb) = (&a.authors[1..], &b.authors[1..]);
+    Some(ta.len() >= 2 && ta.len() == tb.len() && ta.iter().zip(tb).all(|(x, y)| names_match(x, y)))
 }
 
 fn names_match(a: &str, b: &str) -> bool {
@@ -511,6 +555,56 @@ mod tests {
         // A possible range that differs is another article, or for a person to look at.
         b.pages = Some("2001-2108".into());
         assert!(!matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+    }
+
+    #[test]
+    fn a_year_apart_at_the_same_volume_with_every_author_is_certain() {
+        let a = record(TITLE);
+        let mut b = a.clone();
+        b.year = Some(2014);
+        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        // ... but not at another volume, nor with other co-authors.
+        let mut other_volume = b.clone();
+        other_volume.volume = Some("32".into());
+        assert!(!matches!(verdict(&a, &other_volume), Verdict::Same { tier: Tier::Certain, .. }));
+        let mut other_authors = b.clone();
+        other_authors.authors.push(Author::new("Brown", None));
+        assert!(!matches!(verdict(&a, &other_authors), Verdict::Same { tier: Tier::Certain, .. }));
+    }
+
+    #[test]
+    fn a_mangled_first_author_among_agreeing_co_authors_agrees() {
+        let mut a = record(TITLE);
+        a.authors =
+            ["Gok", "Kemenade", "Heideman", "Berkhof"].iter().map(|n| Author::new(*n, None)).collect();
+        let mut b = a.clone();
+        b.authors[0] = Author::new("G?k", None);
+        let (pa, pb) = (Prepared::new(&a), Prepared::new(&b));
+        assert_eq!(authors_agree(&pa, &pb), Some(true));
+        b.authors[2] = Author::new("Smith", None);
+        assert_eq!(authors_agree(&pa, &Prepared::new(&b)), Some(false));
+    }
+
+    #[test]
+    fn an_abstract_book_without_pages_needs_its_whole_issue() {
+        let mut a = record("2015 BioIron Meeting Abstracts");
+        a.authors = vec![Author::new("Anonymous", None)];
+        a.pages = None;
+        a.issue = Some("3".into());
+        let b = a.clone();
+        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        let mut next_issue = a.clone();
+        next_issue.issue = Some("4".into());
+        assert!(!matches!(verdict(&a, &next_issue), Verdict::Same { tier: Tier::Certain, .. }));
+    }
+
+    #[test]
+    fn a_broken_volume_says_nothing() {
+        let a = record(TITLE);
+        let mut b = a.clone();
+        b.volume = Some("1)".into());
+        assert_eq!(Prepared::new(&b).volume, None);
+        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl Prepared {
                 p.trim_start().starts_with(|c: char| c.is_ascii_alphabetic()) && first_page(p).is_some()
             }),
             journal: r.journal.as_deref().map(journal_words).unwrap_or_default(),
-            volume: r.volume.as_deref().and_then(leading_number),
+            volume: r.volume.as_deref().filter(|v| !is_broken_volume(v)).and_then(leading_number),
             issue: r.issue.as_deref().and_then(leading_number),
             first_page: r.pages.as_deref().and_then(first_page),
             notice: notice(r),
@@ -313,6 +313,13 @@ fn leading_number(text: &str) -> Option<String> {
     let digits: String = text[start..].chars().take_while(char::is_ascii_digit).collect();
     let trimmed = digits.trim_start_matches('0');
     Some(if trimmed.is_empty() { "0".to_string() } else { trimmed.to_string() })
+}
+
+/// A volume left over from a split that went wrong ("1)" where the issue's "(1)" was cut):
+/// says nothing, so it must not disagree with the real volume of another record.
+fn is_broken_volume(volume: &str) -> bool {
+    let v = volume.trim();
+    v.ends_with(')') && !v.contains('(')
 }
 
 /// The digits of the first page of a range ("e0123-e0130" -> "123", "1297-1306" -> "1297").

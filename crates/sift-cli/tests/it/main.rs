@@ -1,10 +1,12 @@
 //! Integration tests of the `sift` binary, one test binary:
 //! - `commands`: each command end to end on a review file, with exit codes and messages;
+//! - `dedup_corpus`: deduplication precision and recall on the labelled sets;
 //! - `example`: the published neuropathic-pain review rebuilt, its tables compared cell by cell;
 //! - `postgres`: the same flow with `--database` when `SIFT_TEST_PG_URL` is set;
 //! - `screening`: a team screens, resolves and counts.
 
 mod commands;
+mod dedup_corpus;
 mod example;
 mod postgres;
 mod screening;
