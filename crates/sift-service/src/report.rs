@@ -473,6 +473,7 @@ impl Service {
                 "stream": flow.stream,
                 "source": match &flow.source { FlowSource::Derived => "derived", FlowSource::Manual(_) => "typed in" },
                 "counts": flow.counts,
+                "not_reported": flow.options.not_reported.iter().map(|c| c.key()).collect::<Vec<_>>(),
             });
             bundle.add(
                 format!("{base}.json"),
@@ -562,7 +563,13 @@ impl Service {
                         render::render_pdf(&svg).map_err(render_error)?,
                         "flow diagram of the whole review (PDF)",
                     );
-                    let json = json!({ "stream": null, "streams": drawn.iter().map(|f| &f.stream).collect::<Vec<_>>(), "counts": counts });
+                    let json = json!({
+                        "stream": null,
+                        "streams": drawn.iter().map(|f| &f.stream).collect::<Vec<_>>(),
+                        "counts": counts,
+                        // A box summed over a stream that does not report it is not reported.
+                        "not_reported": options.not_reported.iter().map(|c| c.key()).collect::<Vec<_>>(),
+                    });
                     bundle.add(
                         "flow/review.json",
                         serde_json::to_vec_pretty(&json).unwrap_or_default(),

@@ -95,11 +95,15 @@ fn the_seed_review_is_rebuilt_cell_for_cell() {
     let review: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(report.join("flow/review.json")).unwrap()).unwrap();
     assert_eq!(review["counts"]["studies_included"], 24, "the whole review: 2 + 11 + 0 + 2 + 0 + 3 + 6");
+    // The symptoms stream reports records screened, not identified: the total is unknown.
+    let not_reported = review["not_reported"].as_array().unwrap();
+    assert!(not_reported.iter().any(|c| c == "records_from_databases"), "{review}");
     let pharma = std::fs::read_to_string(report.join("flow/pharmacological-original.json")).unwrap();
     let pharma: serde_json::Value = serde_json::from_str(&pharma).unwrap();
     assert_eq!(pharma["source"], "typed in");
     assert_eq!(pharma["counts"]["records_from_databases"], 200);
     assert_eq!(pharma["counts"]["studies_included"], 11);
+    assert!(pharma["not_reported"].as_array().unwrap().iter().any(|c| c == "records_screened"), "{pharma}");
     let svg = std::fs::read_to_string(report.join("flow/pharmacological-original.svg")).unwrap();
     assert!(
         svg.contains("(n = 200)") && svg.contains("(n = 11)") && svg.contains("NR"),
