@@ -31,7 +31,8 @@ pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
 pub use report::{FlowSource, ReportBundle, ReportFile, StreamFlow};
 pub use screening::{
-    Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, VisibleVote, VoteOutcome,
+    Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, UpdateCounts, VisibleVote,
+    VoteOutcome,
 };
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::decisions::DecisionSource;

@@ -259,10 +259,24 @@ impl Service {
                 })
             }
             None => {
-                let counts = self.prisma(Some(&stream.name)).await?;
-                if counts.other_methods_identified_by_source.iter().any(|s| s.count > 0) {
-                    options.template = Some(Template::NewWithOtherMethods);
-                }
+                // A living review's stream draws its latest round beside the studies included
+                // before (the updated-review template).
+                let counts = match self.prisma_update(Some(&stream.name)).await? {
+                    Some(update) => {
+                        options.template = Some(Template::Updated {
+                            previous_studies: update.previous_studies,
+                            previous_reports: update.previous_reports,
+                        });
+                        update.counts
+                    }
+                    None => {
+                        let counts = self.prisma(Some(&stream.name)).await?;
+                        if counts.other_methods_identified_by_source.iter().any(|s| s.count > 0) {
+                            options.template = Some(Template::NewWithOtherMethods);
+                        }
+                        counts
+                    }
+                };
                 Ok(StreamFlow {
                     stream: stream.name,
                     description: stream.description,

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use sift_domain::screening::{
     self, Decision, Method, Resolution, Role, Stage, StageSettings, Status, Viewer, Vote,
 };
-use sift_domain::{CitationId, MemberId, StreamId};
+use sift_domain::{CitationId, MemberId, SearchId, StreamId};
 use sift_store::records::{self, StoredRecord};
 use sift_store::screening::{self as store, FullText, MemberRow, ScreeningCitation};
 use sift_store::{Conn, reviews};
@@ -787,18 +787,105 @@ impl Service {
 
     /// Every PRISMA 2020 box for a stream, derived from stored data.
     pub async fn prisma(&self, stream: Option<&str>) -> ServiceResult<sift_domain::prisma::PrismaCounts> {
+        let inputs = self.prisma_inputs(stream).await?;
+        let searches: Vec<_> = inputs.searches.iter().map(|(_, count)| count.clone()).collect();
+        let facts: Vec<_> = inputs.citations.iter().map(|(_, facts)| facts.clone()).collect();
+        Ok(sift_domain::prisma::derive(&searches, &facts, inputs.pending))
+    }
+
+    /// A living review's latest round, when the stream has re-run searches (`search add
+    /// --updates`): the PRISMA boxes of that round alone, and the studies and reports
+    /// included from earlier rounds, for the updated-review diagram. `None` for a stream
+    /// searched once.
+    ///
+    /// An original search is round 0 and a re-run is one round after the search it re-runs.
+    /// An other-methods search belongs to the round of the citation whose reference list it
+    /// searched (round 0 when it names none). A citation belongs to the earliest round of its
+    /// searches: records of a re-run that join a citation screened earlier count as
+    /// duplicates removed in the new round, which is what they are.
+    pub async fn prisma_update(&self, stream: Option<&str>) -> ServiceResult<Option<UpdateCounts>> {
+        use sift_domain::SearchKind;
+        let inputs = self.prisma_inputs(stream).await?;
+        let updates: HashMap<SearchId, SearchId> =
+            inputs.searches.iter().filter_map(|(s, _)| Some((s.id, s.updates?))).collect();
+        if updates.is_empty() {
+            return Ok(None);
+        }
+        // Rounds of database and register searches, following `updates` back to an original
+        // (at most as many steps as there are searches, so a cycle cannot loop).
+        let round_of = |id: SearchId| -> u32 {
+            let (mut round, mut at) = (0u32, id);
+            while let Some(&earlier) = updates.get(&at) {
+                round += 1;
+                at = earlier;
+                if round as usize > inputs.searches.len() {
+                    break;
+                }
+            }
+            round
+        };
+        let mut rounds: HashMap<SearchId, u32> = inputs
+            .searches
+            .iter()
+            .filter(|(s, _)| s.kind != SearchKind::Other)
+            .map(|(s, _)| (s.id, round_of(s.id)))
+            .collect();
+        let citation_round = |searches: &[SearchId], rounds: &HashMap<SearchId, u32>| {
+            searches.iter().filter_map(|s| rounds.get(s)).min().copied()
+        };
+        let mut searches_of: HashMap<CitationId, Vec<SearchId>> = HashMap::new();
+        for (citation, search) in &inputs.citation_searches {
+            searches_of.entry(*citation).or_default().push(*search);
+        }
+        for (search, _) in inputs.searches.iter().filter(|(s, _)| s.kind == SearchKind::Other) {
+            let found_in = inputs.found_in.get(&search.id);
+            let round = found_in
+                .and_then(|c| searches_of.get(c))
+                .and_then(|searches| citation_round(searches, &rounds))
+                .unwrap_or(0);
+            rounds.insert(search.id, round);
+        }
+        let latest = rounds.values().copied().max().unwrap_or(0);
+        if latest == 0 {
+            return Ok(None);
+        }
+        let searches: Vec<_> = inputs
+            .searches
+            .iter()
+            .filter(|(s, _)| rounds.get(&s.id) == Some(&latest))
+            .map(|(_, count)| count.clone())
+            .collect();
+        let (mut new, mut previous) = (Vec::new(), Vec::new());
+        for (citation, facts) in &inputs.citations {
+            let round = searches_of.get(&citation.id).and_then(|s| citation_round(s, &rounds)).unwrap_or(0);
+            if round == latest { new.push(facts.clone()) } else { previous.push(facts.clone()) }
+        }
+        let before = sift_domain::prisma::derive(&[], &previous, 0);
+        Ok(Some(UpdateCounts {
+            round: latest,
+            counts: sift_domain::prisma::derive(&searches, &new, inputs.pending),
+            previous_studies: before.studies_included,
+            previous_reports: before.reports_included,
+        }))
+    }
+
+    /// What a stream's PRISMA counts are derived from.
+    async fn prisma_inputs(&self, stream: Option<&str>) -> ServiceResult<PrismaInputs> {
         use sift_domain::prisma::{CitationFacts, SearchCount};
         let stream = self.stream(stream).await?;
         let mut conn = self.store.read().await?;
         let searches =
             sift_store::searches::list_searches(&mut conn, self.review.id, Some(stream.id)).await?;
         let counts = sift_store::searches::record_counts(&mut conn, self.review.id).await?;
-        let search_counts: Vec<SearchCount> = searches
-            .iter()
-            .map(|s| SearchCount {
-                source: s.source.clone(),
-                kind: s.kind,
-                records: counts.get(&s.id).copied().unwrap_or(0),
+        let searches: Vec<_> = searches
+            .into_iter()
+            .map(|s| {
+                let count = SearchCount {
+                    source: s.source.clone(),
+                    kind: s.kind,
+                    records: counts.get(&s.id).copied().unwrap_or(0),
+                };
+                (s, count)
             })
             .collect();
         let citations = store::screening_citations(&mut conn, stream.id).await?;
@@ -810,11 +897,11 @@ impl Service {
                 study_of.insert(c, study.0);
             }
         }
-        let facts: Vec<CitationFacts> = citations
-            .iter()
+        let citations: Vec<(ScreeningCitation, CitationFacts)> = citations
+            .into_iter()
             .map(|c| {
                 let at = |stage: Stage| resolutions.iter().find(|r| r.citation == c.id && r.stage == stage);
-                CitationFacts {
+                let facts = CitationFacts {
                     from_database: c.from_database,
                     title_abstract: at(Stage::TitleAbstract).map(|r| r.decision),
                     not_retrieved: fulltexts
@@ -822,11 +909,14 @@ impl Service {
                         .any(|f| f.citation == c.id && f.status == "not_retrieved"),
                     full_text: at(Stage::FullText).map(|r| (r.decision, r.reason.clone())),
                     study: study_of.get(&c.id).copied(),
-                }
+                };
+                (c, facts)
             })
             .collect();
+        let citation_searches = store::citation_searches(&mut conn, stream.id).await?;
+        let found_in = store::search_sources(&mut conn, self.review.id).await?.into_iter().collect();
         let pending = sift_store::dedup::undeduplicated_records(&mut conn, stream.id).await?;
-        Ok(sift_domain::prisma::derive(&search_counts, &facts, pending))
+        Ok(PrismaInputs { searches, citations, citation_searches, found_in, pending })
     }
 
     pub async fn studies(&self, stream: Option<&str>) -> ServiceResult<Vec<(String, Vec<CitationId>)>> {
@@ -1057,4 +1147,24 @@ impl Board {
             fulltext,
         }
     }
+}
+
+/// The latest round of a living review's stream: see [`Service::prisma_update`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct UpdateCounts {
+    /// 1 for the first re-run, 2 for the second, ...
+    pub round: u32,
+    /// The boxes of this round alone.
+    pub counts: sift_domain::prisma::PrismaCounts,
+    /// Included from earlier rounds (the "previous version of the review").
+    pub previous_studies: i64,
+    pub previous_reports: i64,
+}
+
+struct PrismaInputs {
+    searches: Vec<(sift_domain::Search, sift_domain::prisma::SearchCount)>,
+    citations: Vec<(ScreeningCitation, sift_domain::prisma::CitationFacts)>,
+    citation_searches: Vec<(CitationId, SearchId)>,
+    found_in: HashMap<SearchId, CitationId>,
+    pending: i64,
 }

@@ -205,6 +205,22 @@ pub async fn screening_citations(conn: &mut Conn, stream: StreamId) -> Result<Ve
         .collect()
 }
 
+/// Which searches each citation of a stream has records from: `(citation, search)`, each pair
+/// once, in citation order.
+pub async fn citation_searches(conn: &mut Conn, stream: StreamId) -> Result<Vec<(CitationId, SearchId)>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT cr.citation_id, r.search_id FROM citation_records cr \
+           JOIN citations c ON c.id = cr.citation_id JOIN records r ON r.id = cr.record_id \
+         WHERE c.stream_id = $1 ORDER BY cr.citation_id, r.search_id",
+    )
+    .bind(stream.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((CitationId(r.try_get("citation_id")?), SearchId(r.try_get("search_id")?))))
+        .collect()
+}
+
 /// The stream a citation of `review` belongs to.
 pub async fn citation_stream(
     conn: &mut Conn,

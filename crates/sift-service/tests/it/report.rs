@@ -164,3 +164,110 @@ async fn report_story(db: TestDatabase) {
 async fn reports_come_from_stored_specs_and_counts_on_every_backend() {
     on_every_database(report_story).await;
 }
+
+fn ris(records: &[(&str, &str)]) -> String {
+    records
+        .iter()
+        .map(|(title, doi)| {
+            format!(
+                "TY  - JOUR\nTI  - {title}\nAU  - Smith, J\nPY  - 2020\nJO  - Pain\nDO  - {doi}\nER  - \n\n"
+            )
+        })
+        .collect()
+}
+
+/// A living review: an original search, screened, then a re-run (`updates`) whose records
+/// partly duplicate the first round's. The stream's diagram is the updated-review template:
+/// the new round's boxes beside the studies included before.
+async fn living_review_story(db: TestDatabase) {
+    use sift_domain::ReviewType;
+    use sift_domain::screening::{Method, StageSettings};
+    use sift_service::{DedupPolicy, InputFile, Locator, NewReviewSpec, SearchSpec, Service};
+    let locator = match &db {
+        TestDatabase::SqliteFile(path) => Locator::File(path.clone()),
+        TestDatabase::Postgres(url) => Locator::Database { url: url.clone(), review: Some("living".into()) },
+    };
+    let owner = Actor::new("lise");
+    let spec = NewReviewSpec { title: "Living".into(), review_type: ReviewType::Systematic, question: None };
+    let service = Service::create(&locator, &spec, &owner).await.unwrap();
+    for stage in [Stage::TitleAbstract, Stage::FullText] {
+        let settings = StageSettings { reviewers_required: 1, ..StageSettings::default_for(stage) };
+        service.set_stage(&owner, &settings).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.ris");
+    std::fs::write(
+        &first,
+        ris(&[
+            ("Duloxetine for neuropathic pain after chemotherapy in adults", "10.1/a"),
+            ("Exercise for balance in cancer survivors with neuropathy", "10.1/b"),
+            ("Yoga and mindfulness for survivors of breast cancer", "10.1/c"),
+        ]),
+    )
+    .unwrap();
+    let search = SearchSpec { source: "PubMed".into(), ..SearchSpec::default() };
+    let report = service.add_search(&owner, &search, &[InputFile::new(&first)]).await.unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    assert_eq!(service.prisma_update(None).await.unwrap(), None, "one round: no update");
+    let screen = |citation: i64, include: bool| {
+        let service = &service;
+        let owner = &owner;
+        async move {
+            let d = if include { Decision::Include } else { Decision::Exclude };
+            service.resolve(owner, citation, Stage::TitleAbstract, d, None, Method::Consensus).await.unwrap();
+            if include {
+                service
+                    .resolve(owner, citation, Stage::FullText, Decision::Include, None, Method::Consensus)
+                    .await
+                    .unwrap();
+            }
+        }
+    };
+    screen(1, true).await;
+    screen(2, false).await;
+    screen(3, false).await;
+
+    // The re-run finds one record already screened (10.1/a) and two new ones.
+    let second = dir.path().join("second.ris");
+    std::fs::write(
+        &second,
+        ris(&[
+            ("Duloxetine for neuropathic pain after chemotherapy in adults", "10.1/a"),
+            ("Scrambler therapy for chemotherapy-induced neuropathy", "10.1/d"),
+            ("Acupuncture for neuropathy in survivors of colorectal cancer", "10.1/e"),
+        ]),
+    )
+    .unwrap();
+    let rerun =
+        SearchSpec { source: "PubMed".into(), updates: Some(report.search.id.0), ..SearchSpec::default() };
+    service.add_search(&owner, &rerun, &[InputFile::new(&second)]).await.unwrap();
+    service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+    screen(4, true).await;
+    screen(5, false).await;
+
+    let update = service.prisma_update(None).await.unwrap().expect("a re-run makes an update");
+    assert_eq!(update.round, 1);
+    assert_eq!((update.previous_studies, update.previous_reports), (1, 1));
+    let c = &update.counts;
+    assert_eq!(c.records_from_databases, 3, "only the re-run's records");
+    assert_eq!(c.duplicates_removed, 1, "the record of a citation screened before");
+    assert_eq!((c.records_screened, c.records_excluded), (2, 1));
+    assert_eq!((c.studies_included, c.reports_included), (1, 1));
+    // The whole stream still counts both rounds.
+    let all = service.prisma(None).await.unwrap();
+    assert_eq!((all.records_from_databases, all.records_screened, all.studies_included), (6, 5, 2));
+
+    let flow = service.stream_flow(None).await.unwrap();
+    assert_eq!(
+        flow.options.template,
+        Some(sift_report::flow::Template::Updated { previous_studies: 1, previous_reports: 1 })
+    );
+    let svg = sift_report::flow::flow_svg(&flow.counts, &flow.options).unwrap();
+    assert!(svg.contains("previous version"), "the updated template's left column");
+    service.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_living_review_draws_its_latest_round_beside_the_studies_before() {
+    on_every_database(living_review_story).await;
+}
