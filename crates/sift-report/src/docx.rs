@@ -199,7 +199,7 @@ impl DocxWriter {
     pub(crate) fn finish(self) -> Result<Vec<u8>, ReportError> {
         let mut bytes = Cursor::new(Vec::new());
         self.docx.build().pack(&mut bytes).map_err(|err| ReportError::Docx(err.to_string()))?;
-        Ok(bytes.into_inner())
+        repeat_header_rows(&bytes.into_inner())
     }
 
     fn docx_table(&self, table: &Table, header: HeaderRow) -> docx_rs::Table {
@@ -378,6 +378,44 @@ fn fonts(name: &str) -> RunFonts {
     RunFonts::new().ascii(name).hi_ansi(name).cs(name).east_asia(name)
 }
 
+/// Marks every table's header row (the shaded one) as a header that Word repeats at the top
+/// of each page a table runs onto (`<w:tblHeader/>`), which docx-rs cannot write: the package
+/// is rewritten with that one change to `word/document.xml`.
+fn repeat_header_rows(docx: &[u8]) -> Result<Vec<u8>, ReportError> {
+    use std::io::{Read, Write};
+    let fail = |err: &dyn std::fmt::Display| ReportError::Docx(format!("marking header rows: {err}"));
+    let mut archive = zip::ZipArchive::new(Cursor::new(docx)).map_err(|e| fail(&e))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let header_fill = format!("w:fill=\"{HEADER_FILL}\"");
+    for idx in 0..archive.len() {
+        let mut part = archive.by_index(idx).map_err(|e| fail(&e))?;
+        let name = part.name().to_string();
+        let mut content = Vec::new();
+        part.read_to_end(&mut content).map_err(|e| fail(&e))?;
+        if name == "word/document.xml" {
+            let xml = String::from_utf8(content).map_err(|e| fail(&e))?;
+            let mut rows = xml.split("<w:tr>");
+            let mut marked = rows.next().unwrap_or_default().to_string();
+            for row in rows {
+                marked.push_str("<w:tr>");
+                let row_end = row.find("</w:tr>").unwrap_or(row.len());
+                if row[..row_end].contains(&header_fill) && row.starts_with("<w:trPr>") {
+                    marked.push_str("<w:trPr><w:tblHeader />");
+                    marked.push_str(&row["<w:trPr>".len()..]);
+                } else {
+                    marked.push_str(row);
+                }
+            }
+            content = marked.into_bytes();
+        }
+        out.start_file(name, options).map_err(|e| fail(&e))?;
+        out.write_all(&content).map_err(|e| fail(&e))?;
+    }
+    Ok(out.finish().map_err(|e| fail(&e))?.into_inner())
+}
+
 fn fill(color: &str) -> Shading {
     Shading::new().shd_type(ShdType::Clear).color("auto").fill(color)
 }
@@ -429,6 +467,8 @@ pub(crate) mod tests {
         ] {
             assert!(document.contains(text), "{text} missing from {document}");
         }
+        // The header row repeats on every page; only it.
+        assert_eq!(document.matches("<w:tblHeader />").count(), 1, "{document}");
         // The group row spans both columns; the page is portrait.
         assert!(document.contains("<w:gridSpan w:val=\"2\" />"), "{document}");
         assert!(!document.contains("landscape"));
