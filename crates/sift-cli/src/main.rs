@@ -79,8 +79,12 @@ enum Command {
     /// Chart data from included studies; compare charters; settle consensus.
     #[command(subcommand)]
     Chart(cmd::chart::ChartCommand),
-    /// Appraise a citation's quality with a built-in tool (RoB 2, ROBINS-I, JBI, AMSTAR 2, CASP).
+    /// Appraise a citation's quality with a built-in tool (RoB 2, ROBINS-I, JBI, AMSTAR 2, CASP)
+    /// or one of the review's own (`sift tool add`).
     Appraise(cmd::chart::AppraiseArgs),
+    /// Appraisal tools: add the review's own, list all.
+    #[command(subcommand)]
+    Tool(cmd::chart::ToolCommand),
     /// Grade a citation's level of evidence (Oxford CEBM 2011).
     Level(cmd::chart::LevelArgs),
     /// Study-characteristics tables: add specs, list, show.
@@ -191,6 +195,7 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Fulltext(command) => cmd::screen::fulltext(command, context).await,
         Command::Study(command) => cmd::screen::study(command, context).await,
         Command::Form(command) => cmd::chart::form(command, context).await,
+        Command::Tool(command) => cmd::chart::tool(command, context).await,
         Command::Chart(command) => cmd::chart::chart(command, context).await,
         Command::Appraise(args) => cmd::chart::appraise(args, context).await,
         Command::Level(args) => cmd::chart::level(args, context).await,

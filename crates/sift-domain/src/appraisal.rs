@@ -338,6 +338,101 @@ pub fn builtin_tools() -> Vec<Tool> {
     ]
 }
 
+/// A review's own tool, as written in a TOML or JSON file (`docs/forms.md`): key, name, the
+/// judgements of its domains (worst last), optional overall judgements and signalling
+/// answers, and its domains with optional signalling questions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolDefinition {
+    key: String,
+    name: String,
+    judgements: Vec<String>,
+    #[serde(default)]
+    overall: Vec<String>,
+    #[serde(default)]
+    answers: Vec<String>,
+    domains: Vec<DomainDefinition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DomainDefinition {
+    key: String,
+    label: String,
+    #[serde(default)]
+    questions: Vec<QuestionDefinition>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionDefinition {
+    key: String,
+    text: String,
+}
+
+impl ToolDefinition {
+    /// Checks a custom tool: a key of letters, digits, '-', '_' or '.' that no built-in tool
+    /// has, judgements, domains with unique keys, and answers when there are signalling
+    /// questions. Errors name the place.
+    pub fn into_tool(self) -> Result<Tool, String> {
+        let file = self;
+        let valid_key = |k: &str| {
+            !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        };
+        if !valid_key(&file.key) {
+            return Err(format!("key: {:?} must be letters, digits, '-', '_' or '.'", file.key));
+        }
+        if builtin_tool(&file.key).is_some() {
+            return Err(format!("key: {:?} is a built-in tool; choose another key", file.key));
+        }
+        if file.name.trim().is_empty() {
+            return Err("name: empty".into());
+        }
+        if file.judgements.is_empty() {
+            return Err("judgements: give at least one".into());
+        }
+        if file.domains.is_empty() {
+            return Err("domains: give at least one".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut questions = std::collections::BTreeSet::new();
+        for (i, d) in file.domains.iter().enumerate() {
+            if !valid_key(&d.key) || !seen.insert(d.key.clone()) {
+                return Err(format!("domains[{}]: key {:?} is empty, malformed or repeated", i + 1, d.key));
+            }
+            for q in &d.questions {
+                if !valid_key(&q.key) || !questions.insert(q.key.clone()) {
+                    return Err(format!(
+                        "domains[{}] ({}): question key {:?} is empty, malformed or repeated",
+                        i + 1,
+                        d.key,
+                        q.key
+                    ));
+                }
+            }
+        }
+        if !questions.is_empty() && file.answers.is_empty() {
+            return Err("answers: the tool has signalling questions, so list the answers they allow".into());
+        }
+        Ok(Tool {
+            key: file.key,
+            name: file.name,
+            judgements: file.judgements,
+            overall: file.overall,
+            answers: file.answers,
+            domains: file
+                .domains
+                .into_iter()
+                .map(|d| Domain {
+                    key: d.key,
+                    label: d.label,
+                    questions: d.questions.into_iter().map(|q| (q.key, q.text)).collect(),
+                })
+                .collect(),
+        })
+    }
+}
+
 /// A built-in tool by key.
 pub fn builtin_tool(key: &str) -> Option<Tool> {
     builtin_tools().into_iter().find(|t| t.key == key)
@@ -359,6 +454,58 @@ mod tests {
             builtin_tool("rob2").unwrap().domains.iter().map(|d| d.questions.len()).sum::<usize>(),
             22
         );
+    }
+
+    #[test]
+    fn custom_tools_are_checked() {
+        let definition = serde_json::json!({
+            "key": "mmat-qual",
+            "name": "MMAT, qualitative",
+            "judgements": ["Yes", "Can't tell", "No"],
+            "overall": ["High", "Moderate", "Low"],
+            "answers": ["Y", "N"],
+            "domains": [
+                {"key": "1.1", "label": "Is the qualitative approach appropriate?",
+                 "questions": [{"key": "1.1a", "text": "Is the approach justified?"}]},
+                {"key": "1.2", "label": "Are the data collection methods adequate?"}
+            ]
+        });
+        let tool = |value: &serde_json::Value| {
+            serde_json::from_value::<ToolDefinition>(value.clone()).map_err(|e| e.to_string())?.into_tool()
+        };
+        let mmat = tool(&definition).unwrap();
+        assert_eq!(
+            mmat.domains[0].questions,
+            vec![("1.1a".to_string(), "Is the approach justified?".to_string())]
+        );
+        let mut a = Appraisal::default();
+        a.judgements.insert("1.1".into(), "Yes".into());
+        a.answers.insert("1.1a".into(), "Y".into());
+        a.overall = Some("High".into());
+        assert_eq!(mmat.check(&a, true).unwrap_err(), "1.2: not judged yet");
+
+        let with = |path: &[&str], value: serde_json::Value| {
+            let mut d = definition.clone();
+            let mut at = &mut d;
+            for p in &path[..path.len() - 1] {
+                at = match p.parse::<usize>() {
+                    Ok(i) => &mut at[i],
+                    Err(_) => &mut at[*p],
+                };
+            }
+            at[path[path.len() - 1]] = value;
+            d
+        };
+        for (bad, message) in [
+            (with(&["key"], "rob2".into()), "built-in"),
+            (with(&["domains", "1", "key"], "1.1".into()), "domains[2]: key \"1.1\""),
+            (with(&["answers"], serde_json::json!([])), "answers:"),
+            (with(&["judgements"], serde_json::json!([])), "judgements:"),
+            (with(&["domains", "1", "lable"], "x".into()), "unknown field"),
+        ] {
+            let err = tool(&bad).unwrap_err();
+            assert!(err.contains(message), "{message}: {err}");
+        }
     }
 
     #[test]

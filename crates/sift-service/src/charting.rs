@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::json;
-use sift_domain::appraisal::{Appraisal, builtin_tool};
+use sift_domain::appraisal::{Appraisal, Tool, ToolDefinition, builtin_tools};
 use sift_domain::charting::{CEBM_2011_TREATMENT, Form, Value};
 use sift_domain::{CitationId, MemberId};
 use sift_store::charting::{self as store, Values};
@@ -263,7 +263,45 @@ impl Service {
         })
     }
 
-    /// Records an appraisal with a built-in tool (`rob2`, `robins-i`, `jbi-rct`, ...).
+    /// Adds a review's own appraisal tool from its TOML or JSON definition (`docs/forms.md`);
+    /// a tool of the same key is replaced. Owners only.
+    pub async fn add_appraisal_tool(&self, actor: &Actor, definition: &str) -> ServiceResult<Tool> {
+        let parsed: ToolDefinition = if definition.trim_start().starts_with('{') {
+            serde_json::from_str(definition)
+                .map_err(|e| ServiceError::invalid("TOOL", format!("not a tool definition: {e}")))?
+        } else {
+            toml::from_str(definition)
+                .map_err(|e| ServiceError::invalid("TOOL", format!("not a tool definition: {e}")))?
+        };
+        let tool = parsed.into_tool().map_err(|m| ServiceError::invalid("TOOL", m))?;
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Manage).await?;
+        store::set_appraisal_tool(tx.conn(), self.review.id, &tool, &now).await?;
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "appraisal_tool.added",
+            Some(&tool.key),
+            &json!({ "domains": tool.domains.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(tool)
+    }
+
+    /// Every appraisal tool the review can use: the built-in ones, then its own.
+    pub async fn appraisal_tools(&self) -> ServiceResult<Vec<Tool>> {
+        let mut conn = self.store.read().await?;
+        let mut tools = builtin_tools();
+        tools.extend(store::appraisal_tools(&mut conn, self.review.id).await?);
+        Ok(tools)
+    }
+
+    /// Records an appraisal with a built-in tool (`rob2`, `robins-i`, `jbi-rct`, ...) or one
+    /// of the review's own.
     pub async fn appraise(
         &self,
         actor: &Actor,
@@ -271,10 +309,13 @@ impl Service {
         tool: &str,
         appraisal: &Appraisal,
     ) -> ServiceResult<()> {
-        let definition = builtin_tool(tool).ok_or_else(|| {
-            let keys: Vec<String> =
-                sift_domain::appraisal::builtin_tools().into_iter().map(|t| t.key).collect();
-            ServiceError::invalid("--tool", format!("unknown tool {tool:?}; built in: {}", keys.join(", ")))
+        let tools = self.appraisal_tools().await?;
+        let definition = tools.iter().find(|t| t.key == tool).ok_or_else(|| {
+            let keys: Vec<&str> = tools.iter().map(|t| t.key.as_str()).collect();
+            ServiceError::invalid(
+                "--tool",
+                format!("unknown tool {tool:?}; the review has: {}", keys.join(", ")),
+            )
         })?;
         definition.check(appraisal, false).map_err(|m| ServiceError::invalid("--judge", m))?;
         let citation = CitationId(citation);

@@ -330,6 +330,7 @@ impl Service {
         if appraisals.is_empty() {
             return Ok(Vec::new());
         }
+        let tools = self.appraisal_tools().await?;
         let mut conn = self.store.read().await?;
         let mut label_of: HashMap<CitationId, String> = HashMap::new();
         let mut canonical = HashMap::new();
@@ -352,7 +353,7 @@ impl Service {
         }
         let mut plots = Vec::new();
         for (key, rows) in by_tool {
-            let Some(tool) = sift_domain::appraisal::builtin_tool(&key) else { continue };
+            let Some(tool) = tools.iter().find(|t| t.key == key) else { continue };
             let mut plot_rows = Vec::new();
             for (citation, _, appraiser, appraisal) in rows {
                 let label = match label_of.get(citation) {
@@ -376,7 +377,7 @@ impl Service {
                 });
             }
             let title = format!("Quality appraisal: {}", tool.name);
-            plots.push((key, traffic_light_svg(&tool, &plot_rows, Some(&title))));
+            plots.push((key, traffic_light_svg(tool, &plot_rows, Some(&title))));
         }
         Ok(plots)
     }

@@ -323,6 +323,11 @@ const TABLES: &[TableSpec] = &[
         "review_id = $1",
     ),
     (
+        "appraisal_tools",
+        &[("id", Int), ("review_id", Int), ("tool_key", Text), ("definition", Text), ("created_at", Text)],
+        "review_id = $1",
+    ),
+    (
         "evidence_levels",
         &[("citation_id", Int), ("system", Text), ("level", Text), ("decided_by", Text), ("at", Text)],
         "citation_id IN (SELECT id FROM citations WHERE review_id = $1)",

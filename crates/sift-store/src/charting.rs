@@ -180,6 +180,45 @@ pub async fn set_appraisal(
     Ok(())
 }
 
+/// Adds (or replaces) a review's own appraisal tool.
+pub async fn set_appraisal_tool(
+    conn: &mut Conn,
+    review: ReviewId,
+    tool: &sift_domain::appraisal::Tool,
+    at: &str,
+) -> Result<()> {
+    let json = serde_json::to_string(tool).map_err(|e| corrupt("appraisal tool", e))?;
+    sqlx::query("DELETE FROM appraisal_tools WHERE review_id = $1 AND tool_key = $2")
+        .bind(review.0)
+        .bind(&tool.key)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO appraisal_tools (review_id, tool_key, definition, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(review.0)
+    .bind(&tool.key)
+    .bind(json)
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A review's own appraisal tools, in the order they were added.
+pub async fn appraisal_tools(conn: &mut Conn, review: ReviewId) -> Result<Vec<sift_domain::appraisal::Tool>> {
+    let rows = sqlx::query("SELECT definition FROM appraisal_tools WHERE review_id = $1 ORDER BY id")
+        .bind(review.0)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let json: String = r.try_get(0)?;
+            serde_json::from_str(&json).map_err(|e| corrupt("appraisal_tools.definition", e))
+        })
+        .collect()
+}
+
 /// Every appraisal of a review: (citation, tool, appraiser, appraisal).
 pub async fn appraisals(
     conn: &mut Conn,

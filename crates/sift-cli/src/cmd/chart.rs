@@ -18,6 +18,19 @@ pub enum FormCommand {
 }
 
 #[derive(clap::Subcommand, Debug)]
+pub enum ToolCommand {
+    /// Add the review's own appraisal tool from its TOML or JSON definition (docs/forms.md).
+    Add { review: String, file: PathBuf },
+    /// List the appraisal tools the review can use, built-in and its own, with their domains.
+    List {
+        review: String,
+        /// Also list each tool's domains and judgements.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+}
+
+#[derive(clap::Subcommand, Debug)]
 pub enum ChartCommand {
     /// Chart values for a citation: `--set key=value` (repeat); `--complete` when done.
     Set {
@@ -49,7 +62,8 @@ pub enum ChartCommand {
 pub struct AppraiseArgs {
     pub review: String,
     pub citation: i64,
-    /// rob2, robins-i, jbi-rct, jbi-cohort, jbi-cross-sectional, jbi-qualitative, amstar2, casp-sr.
+    /// rob2, robins-i, jbi-rct, jbi-cohort, jbi-cross-sectional, jbi-qualitative, amstar2, casp-sr,
+    /// or a key of the review's own tools (`sift tool list`).
     #[arg(long)]
     pub tool: String,
     /// A domain's judgement: `d1=Low` (repeat).
@@ -118,6 +132,53 @@ pub async fn form(command: FormCommand, context: &Context) -> Result<()> {
                     ]);
                 }
                 print!("{}", table.render());
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn tool(command: ToolCommand, context: &Context) -> Result<()> {
+    match command {
+        ToolCommand::Add { review, file } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let service = open(&review, context).await?;
+            let result = service.add_appraisal_tool(&context.actor, &text).await;
+            service.close().await;
+            let tool = result.with_context(|| file.display().to_string())?;
+            println!(
+                "added appraisal tool {:?} ({}) with {} domains",
+                tool.key,
+                tool.name,
+                tool.domains.len()
+            );
+        }
+        ToolCommand::List { review, verbose } => {
+            let service = open(&review, context).await?;
+            let tools = service.appraisal_tools().await;
+            service.close().await;
+            let mut table = Table::new(&["key", "name", ">domains", "judgements"]);
+            let tools = tools?;
+            for t in &tools {
+                table.row(vec![
+                    t.key.clone(),
+                    clip(&t.name, 50),
+                    t.domains.len().to_string(),
+                    t.judgements.join(" / "),
+                ]);
+            }
+            print!("{}", table.render());
+            if verbose {
+                for t in &tools {
+                    println!("\n{} ({})", t.name, t.key);
+                    for d in &t.domains {
+                        println!("  {:<6} {}", d.key, d.label);
+                        for (q, text) in &d.questions {
+                            println!("         {q:<6} {text}");
+                        }
+                    }
+                }
             }
         }
     }

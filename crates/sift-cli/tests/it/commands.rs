@@ -126,3 +126,25 @@ fn convert_reads_every_format_and_names_bad_files() {
     assert_eq!(out.lines().count(), 6, "the readable file is still converted");
     assert!(err.contains("x.ris") && err.contains("PDF"), "{err}");
 }
+
+#[test]
+fn a_review_adds_and_lists_its_own_appraisal_tools() {
+    let dir = tempfile::tempdir().unwrap();
+    let review = dir.path().join("r.sift");
+    sift_ok(&["init", s(&review), "--title", "Tools"]);
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "key = \"rob2\"\nname = \"Mine\"\njudgements = [\"Yes\"]\n[[domains]]\nkey = \"a\"\nlabel = \"A\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = sift(&["tool", "add", s(&review), s(&bad)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("bad.toml") && err.contains("built-in"), "{err}");
+    let good = dir.path().join("mine.toml");
+    std::fs::write(&good, std::fs::read_to_string(&bad).unwrap().replace("rob2", "mine")).unwrap();
+    let out = sift_ok(&["tool", "add", s(&review), s(&good)]);
+    assert!(out.contains("\"mine\""), "{out}");
+    let list = sift_ok(&["tool", "list", s(&review), "-v"]);
+    assert!(list.contains("rob2") && list.contains("mine") && list.contains("Mine (mine)"), "{list}");
+}

@@ -88,6 +88,10 @@ async fn chart_and_report(service: &Service, owner: &Actor) {
         notes: None,
     };
     service.appraise(&ellen, 2, "jbi-rct", &appraisal).await.unwrap();
+    let tool = "key = \"mine\"\nname = \"Our checklist\"\njudgements = [\"Yes\", \"No\"]\n[[domains]]\nkey = \"q1\"\nlabel = \"Clear question?\"\n";
+    service.add_appraisal_tool(owner, tool).await.unwrap();
+    let mine = sift_domain::appraisal::Appraisal { overall: Some("Yes".into()), ..appraisal.clone() };
+    service.appraise(&ellen, 2, "mine", &mine).await.unwrap();
     service.set_level(owner, 2, "2").await.unwrap();
     let tables = "[[tables]]\nname = \"t1\"\nform = \"characteristics\"\n[[tables.columns]]\nheader = \"Study\"\nvalue = \"study\"\n[[tables.columns]]\nheader = \"Design\"\nfield = \"design\"\n";
     service.set_report_tables(owner, tables).await.unwrap();

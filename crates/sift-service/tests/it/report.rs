@@ -271,3 +271,51 @@ async fn living_review_story(db: TestDatabase) {
 async fn a_living_review_draws_its_latest_round_beside_the_studies_before() {
     on_every_database(living_review_story).await;
 }
+
+/// A review's own appraisal tool: checked when added (owners only), used like a built-in one,
+/// listed after them, and plotted in the report.
+async fn custom_tool_story(db: TestDatabase) {
+    let service = full_review_on(&db).await;
+    let (owner, ellen) = (Actor::new("lise"), Actor::new("ellen"));
+    let tool = r#"
+key = "mmat-qual"
+name = "MMAT, qualitative"
+judgements = ["Yes", "Can't tell", "No"]
+overall = ["High", "Moderate", "Low"]
+[[domains]]
+key = "1.1"
+label = "Is the qualitative approach appropriate?"
+[[domains]]
+key = "1.2"
+label = "Are the data collection methods adequate?"
+"#;
+    assert!(matches!(service.add_appraisal_tool(&ellen, tool).await, Err(ServiceError::Forbidden(_))));
+    let err = service.add_appraisal_tool(&owner, &tool.replace("mmat-qual", "rob2")).await.unwrap_err();
+    assert!(err.to_string().contains("built-in"), "{err}");
+    let err = service.add_appraisal_tool(&owner, "key = 1").await.unwrap_err();
+    assert!(err.to_string().contains("TOOL") && err.to_string().contains("not a tool definition"), "{err}");
+    let added = service.add_appraisal_tool(&owner, tool).await.unwrap();
+    assert_eq!(added.domains.len(), 2);
+    let tools = service.appraisal_tools().await.unwrap();
+    assert_eq!(tools.last().unwrap().key, "mmat-qual");
+    assert!(tools.iter().any(|t| t.key == "rob2"), "the built-in tools come first");
+
+    let mut appraisal = sift_domain::appraisal::Appraisal::default();
+    appraisal.judgements.insert("1.1".into(), "Maybe".into());
+    let err = service.appraise(&ellen, 2, "mmat-qual", &appraisal).await.unwrap_err();
+    assert!(err.to_string().contains("\"Maybe\" is not one of: Yes, Can't tell, No"), "{err}");
+    appraisal.judgements.insert("1.1".into(), "Yes".into());
+    appraisal.judgements.insert("1.2".into(), "No".into());
+    appraisal.overall = Some("Moderate".into());
+    service.appraise(&ellen, 2, "mmat-qual", &appraisal).await.unwrap();
+    let err = service.appraise(&ellen, 2, "nope", &appraisal).await.unwrap_err();
+    assert!(err.to_string().contains("mmat-qual"), "the error lists the review's tools: {err}");
+    let plots = service.appraisal_plots().await.unwrap();
+    assert!(plots.iter().any(|(key, svg)| key == "mmat-qual" && svg.contains("MMAT")), "{plots:?}");
+    service.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_adds_its_own_appraisal_tools_on_every_backend() {
+    on_every_database(custom_tool_story).await;
+}
