@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "screening", include_str!("migrations/0003_screening.sql")),
     (4, "charting", include_str!("migrations/0004_charting.sql")),
     (5, "reports", include_str!("migrations/0005_reports.sql")),
+    (6, "accounts", include_str!("migrations/0006_accounts.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {
