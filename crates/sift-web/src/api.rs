@@ -108,7 +108,7 @@ async fn progress(
         "conflicts": p.n_conflicts,
         "reviewers_required": p.settings.reviewers_required,
         "blinded": p.settings.blinded,
-        "votes_per_reviewer": p.per_reviewer.iter().map(|(n, c)| json!({ "reviewer": n, "votes": c })).collect::<Vec<_>>(),
+        "votes_per_reviewer": p.per_reviewer.iter().map(|(n, c)| json!({ "member": n, "votes_cast": c })).collect::<Vec<_>>(),
     }))
     .into_response())
 }

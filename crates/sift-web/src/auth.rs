@@ -82,12 +82,15 @@ impl FromRequestParts<AppState> for Auth {
     type Rejection = WebError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Auth, WebError> {
-        let is_api = parts.uri.path().starts_with("/api/");
+        // Inside the nested API router the path has lost its `/api/v1` prefix.
+        let original = parts.extensions.get::<axum::extract::OriginalUri>().map(|u| u.0.clone());
+        let uri = original.unwrap_or_else(|| parts.uri.clone());
+        let is_api = uri.path().starts_with("/api/");
         let unauthenticated = || {
             if is_api {
                 WebError::Api(Box::new(WebError::Service(ServiceError::Unauthenticated)))
             } else {
-                let next = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+                let next = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
                 WebError::LoginRequired { next }
             }
         };
