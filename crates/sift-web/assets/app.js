@@ -31,3 +31,11 @@
     if (t) t.focus();
   });
 })();
+// Upload progress for large search exports.
+document.addEventListener("htmx:xhr:progress", function (ev) {
+  var bar = document.getElementById("upload-progress");
+  if (bar && ev.detail.lengthComputable) {
+    bar.hidden = false;
+    bar.value = Math.round((ev.detail.loaded / ev.detail.total) * 100);
+  }
+});

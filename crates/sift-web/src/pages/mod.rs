@@ -4,8 +4,10 @@
 mod account;
 mod conflicts;
 mod dashboard;
+mod dedup;
 mod reports;
 mod screen;
+mod searches;
 mod settings;
 
 use askama::Template;
@@ -39,6 +41,10 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/conflicts/{citation}/resolve", post(conflicts::resolve))
         .route("/r/{slug}/reports", get(reports::page))
         .route("/r/{slug}/reports/file/{*path}", get(reports::file))
+        .route("/r/{slug}/searches", get(searches::page).post(searches::add))
+        .route("/r/{slug}/dedup", get(dedup::page))
+        .route("/r/{slug}/dedup/undo", post(dedup::undo))
+        .route("/r/{slug}/dedup/{pair}", post(dedup::decide))
         .route("/r/{slug}/settings", get(settings::page))
         .route("/r/{slug}/settings/stage", post(settings::stage))
         .route("/r/{slug}/settings/criteria", post(settings::criterion))

@@ -39,6 +39,28 @@ fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
                 ),
             )),
         ),
+        (Method::GET, format!("/r/{slug}/searches"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/searches"),
+            Some((
+                "multipart/form-data; boundary=XX",
+                format!(
+                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nPlanted\r\n--XX--\r\n"
+                ),
+            )),
+        ),
+        (Method::GET, format!("/r/{slug}/dedup"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/dedup/1"),
+            form(format!("csrf={csrf}&decision=same&record_a=1&record_b=2")),
+        ),
+        (
+            Method::POST,
+            format!("/r/{slug}/dedup/undo"),
+            form(format!("csrf={csrf}&was=different&record_a=1&record_b=2")),
+        ),
         (Method::GET, format!("/r/{slug}/conflicts"), None),
         (
             Method::POST,
@@ -120,6 +142,7 @@ async fn a_member_of_one_review_reaches_nothing_of_another() {
     assert!(beta.members().await.unwrap().iter().all(|m| m.name != "intruder"));
     assert_eq!(beta.criteria().await.unwrap().len(), 1);
     assert_eq!(beta.keywords().await.unwrap().0, vec!["cyst".to_string()]);
+    assert_eq!(beta.searches(None).await.unwrap().len(), 1, "no search was added");
 
     // And the reverse: beta's reviewer reaches nothing of alpha; alpha's list omits beta.
     for (method, uri, body) in review_routes("alpha", &f.mallory.csrf) {
@@ -220,4 +243,45 @@ async fn roles_decide_what_a_member_may_do() {
     );
     let stages = f.state.reviews.get("alpha").unwrap().stages().await.unwrap();
     assert_eq!(stages[0].reviewers_required, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_add_searches_by_upload_and_see_their_warnings() {
+    let f = fixture().await;
+    let ris = std::fs::read_to_string(crate::support::test_data("asreview/faulty_year.ris")).unwrap();
+    let body = |csrf: &str| {
+        format!(
+            "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nPsycInfo\r\n--XX\r\nContent-Disposition: form-data; name=\"hits\"\r\n\r\n9\r\n--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"faulty year.ris\"\r\nContent-Type: application/x-research-info-systems\r\n\r\n{ris}\r\n--XX--\r\n"
+        )
+    };
+    let multipart = |csrf: &str| Some(("multipart/form-data; boundary=XX", body(csrf)));
+    // A reviewer may not add searches.
+    let refused =
+        send(&f.app, Method::POST, "/r/alpha/searches", As::Cookie(&f.ellen), multipart(&f.ellen.csrf)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let added =
+        send(&f.app, Method::POST, "/r/alpha/searches", As::Cookie(&f.root), multipart(&f.root.csrf)).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let page = get(&f.app, "/r/alpha/searches", As::Cookie(&f.root)).await;
+    assert!(page.body.contains("PsycInfo") && page.body.contains("faulty year.ris"), "{}", page.body);
+    assert!(page.body.contains("warning(s)"), "the year warnings are shown: {}", page.body);
+    let searches = f.state.reviews.get("alpha").unwrap().searches(None).await.unwrap();
+    assert_eq!(searches.len(), 2);
+    assert_eq!(searches[1].search.hits_reported, Some(9));
+    // A bad file imports nothing and says why.
+    let bad = body(&f.root.csrf).replace(&ris, "this is not a bibliographic file");
+    let bad = send(
+        &f.app,
+        Method::POST,
+        "/r/alpha/searches",
+        As::Cookie(&f.root),
+        Some(("multipart/form-data; boundary=XX", bad)),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("Nothing was imported"), "{}", bad.body);
+    assert_eq!(f.state.reviews.get("alpha").unwrap().searches(None).await.unwrap().len(), 2);
+    // The dedup queue page renders for reviewers, not viewers.
+    assert_eq!(get(&f.app, "/r/alpha/dedup", As::Cookie(&f.ellen)).await.status, StatusCode::OK);
+    assert_eq!(get(&f.app, "/r/alpha/dedup", As::Cookie(&f.guest)).await.status, StatusCode::FORBIDDEN);
 }

@@ -211,6 +211,8 @@ async fn two_reviewers_screen_a_conflict_is_resolved_and_the_dashboard_counts() 
         ("/r/alpha/reports", "09-reports"),
         ("/r/alpha/screen?stage=full-text", "10-fulltext"),
         ("/account/password", "11-password"),
+        ("/r/alpha/searches", "13-searches"),
+        ("/r/alpha/dedup", "14-dedup"),
     ] {
         root.goto(&format!("{base}{page}")).await.unwrap();
         shot(&root, name).await;
