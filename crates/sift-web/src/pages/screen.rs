@@ -49,6 +49,10 @@ pub struct Panel {
     /// The citation voted on just before, for "back" (U).
     pub last: Option<i64>,
     pub revisiting: bool,
+    /// The screener's own current vote on this citation, as text ("" when none).
+    pub own_vote: String,
+    /// The stage's final decision, when the citation is resolved ("" otherwise).
+    pub resolved: String,
     pub votes: Vec<VoteLine>,
     pub reasons: Vec<String>,
     pub fulltext_status: String,
@@ -214,6 +218,8 @@ async fn load_panel(
         remaining: next.as_ref().map_or(0, |n| n.remaining),
         last,
         revisiting: false,
+        own_vote: String::new(),
+        resolved: String::new(),
         votes: Vec::new(),
         reasons,
         fulltext_status: String::new(),
@@ -238,6 +244,15 @@ async fn load_panel(
                 note: v.note.clone().unwrap_or_default(),
             })
             .collect();
+        if let Some(own) = view.votes.iter().find(|v| v.reviewer == actor.name) {
+            panel.own_vote = match &own.reason {
+                Some(r) => format!("{} ({r})", own.decision),
+                None => own.decision.to_string(),
+            };
+        }
+        if let Some(r) = &view.resolution {
+            panel.resolved = format!("{} ({})", r.decision, r.method);
+        }
         if let Some(f) = &view.fulltext {
             panel.has_pdf = f.sha256.is_some();
             panel.fulltext_status = match (f.status.as_str(), &f.reason) {

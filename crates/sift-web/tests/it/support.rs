@@ -61,7 +61,7 @@ async fn review(dir: &Path, slug: &str, title: &str, owner: &str) -> Service {
         .unwrap();
     service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
     service.add_criterion(&owner, "wrong population", Some("not adults in pain")).await.unwrap();
-    service.set_keywords(&owner, &["cyst".into()], &["rat".into()]).await.unwrap();
+    service.set_keywords(&owner, &["cyst*".into()], &["rat".into()]).await.unwrap();
     service.close().await;
     Service::open(&Locator::File(dir.join(format!("{slug}.sift")))).await.unwrap()
 }
