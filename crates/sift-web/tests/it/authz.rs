@@ -285,3 +285,94 @@ async fn owners_add_searches_by_upload_and_see_their_warnings() {
     assert_eq!(get(&f.app, "/r/alpha/dedup", As::Cookie(&f.ellen)).await.status, StatusCode::OK);
     assert_eq!(get(&f.app, "/r/alpha/dedup", As::Cookie(&f.guest)).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_texts_upload_show_inline_or_are_marked_not_retrieved() {
+    let f = fixture().await;
+    let alpha = f.state.reviews.get("alpha").unwrap();
+    for name in ["ellen", "agon"] {
+        alpha
+            .vote(
+                &Actor::new(name),
+                1,
+                Stage::TitleAbstract,
+                sift_domain::screening::Decision::Include,
+                None,
+                false,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    let upload = |csrf: &str, bytes: &str| {
+        Some((
+            "multipart/form-data; boundary=XX",
+            format!(
+                "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XX\r\nContent-Disposition: form-data; name=\"pdf\"; filename=\"Liu 2014.pdf\"\r\nContent-Type: application/pdf\r\n\r\n{bytes}\r\n--XX--\r\n"
+            ),
+        ))
+    };
+    let not_pdf = send(
+        &f.app,
+        Method::POST,
+        "/r/alpha/fulltext/1/upload",
+        As::Cookie(&f.ellen),
+        upload(&f.ellen.csrf, "hello"),
+    )
+    .await;
+    assert_eq!(not_pdf.status, StatusCode::BAD_REQUEST);
+    assert!(not_pdf.body.contains("is not a PDF"), "{}", not_pdf.body);
+    let viewer = send(
+        &f.app,
+        Method::POST,
+        "/r/alpha/fulltext/1/upload",
+        As::Cookie(&f.guest),
+        upload(&f.guest.csrf, "%PDF-1.4 x"),
+    )
+    .await;
+    assert_eq!(viewer.status, StatusCode::FORBIDDEN, "viewers don't attach full texts");
+    let ok = send(
+        &f.app,
+        Method::POST,
+        "/r/alpha/fulltext/1/upload",
+        As::Cookie(&f.ellen),
+        upload(&f.ellen.csrf, "%PDF-1.4 the paper"),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let pdf = get(&f.app, "/r/alpha/fulltext/1/pdf", As::Cookie(&f.agon)).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.headers["content-disposition"].to_str().unwrap().starts_with("inline"));
+    assert_eq!(pdf.body, "%PDF-1.4 the paper");
+    let page = get(&f.app, "/r/alpha/screen?stage=full-text", As::Cookie(&f.agon)).await;
+    assert!(page.body.contains("attached: Liu_2014.pdf") && page.body.contains("<iframe"), "{}", page.body);
+    let missing = post_form(
+        &f.app,
+        "/r/alpha/fulltext/1/missing",
+        As::Cookie(&f.agon),
+        &format!("csrf={}&reason=", f.agon.csrf),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::BAD_REQUEST, "a reason is required");
+    let missing = post_form(
+        &f.app,
+        "/r/alpha/fulltext/1/missing",
+        As::Cookie(&f.agon),
+        &format!("csrf={}&reason=library+has+no+access", f.agon.csrf),
+    )
+    .await;
+    assert_eq!(missing.status, StatusCode::SEE_OTHER);
+    let page = get(&f.app, "/r/alpha/screen?stage=full-text&citation=1", As::Cookie(&f.agon)).await;
+    assert!(page.body.contains("not retrieved: library has no access"), "{}", page.body);
+    // A full-text exclusion without a reason is refused with the criteria named.
+    let vote = post_form(
+        &f.app,
+        "/r/alpha/screen/vote",
+        As::Cookie(&f.agon),
+        &format!("csrf={}&citation=1&stage=full-text&decision=exclude", f.agon.csrf),
+    )
+    .await;
+    assert_eq!(vote.status, StatusCode::BAD_REQUEST);
+    assert!(vote.body.contains("needs a reason") && vote.body.contains("wrong population"), "{}", vote.body);
+}
