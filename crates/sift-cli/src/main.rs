@@ -112,6 +112,8 @@ enum Command {
     Tour(cmd::tour::Args),
     /// Rebuild a published review from its paper: `sift example neuropathic-pain [DIR]`.
     Example(cmd::example::Args),
+    /// The web app: `sift serve REVIEW.sift` or `sift serve --data-dir DIR`.
+    Serve(cmd::serve::Args),
 }
 
 /// What every command gets besides its own arguments.
@@ -210,5 +212,6 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Log(args) => cmd::init::log(args, context).await,
         Command::Tour(args) => cmd::tour::run(args, context).await,
         Command::Example(args) => cmd::example::run(args, context).await,
+        Command::Serve(args) => cmd::serve::run(args, context).await,
     }
 }

@@ -7,3 +7,8 @@ pub(crate) fn now() -> String {
         .map(|t| t.to_string())
         .unwrap_or_else(|_| jiff::Timestamp::now().to_string())
 }
+
+/// Now, in Unix seconds (for expiry and rate-limit windows).
+pub(crate) fn unix_now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}

@@ -18,6 +18,15 @@ pub enum ServiceError {
     /// The actor may not do this.
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// Not logged in, or the session has ended.
+    #[error("log in first (your session may have ended)")]
+    Unauthenticated,
+    /// A login with a wrong username or password; which of the two is not said.
+    #[error("wrong username or password")]
+    BadCredentials,
+    /// Too many failed logins; try again later.
+    #[error("too many failed logins; try again in {} minutes", retry_after_seconds / 60)]
+    TooManyAttempts { retry_after_seconds: i64 },
     /// A file could not be imported; nothing was written.
     #[error(transparent)]
     Read(#[from] ReadError),

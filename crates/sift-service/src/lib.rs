@@ -4,6 +4,7 @@
 //! it checks its input, runs in one transaction, records what it changed in the audit log,
 //! and returns plain values. Front ends format those values; they never touch the store.
 
+mod accounts;
 mod archive;
 mod charting;
 mod clock;
@@ -23,6 +24,10 @@ use std::path::{Path, PathBuf};
 use sift_domain::Review;
 use sift_store::Store;
 
+pub use accounts::{
+    API_TOKEN_SECONDS, Account, Accounts, Invitation, LOCKOUT_WINDOW_SECONDS, LinkInfo, MAX_FAILED_LOGINS,
+    NewSession, SESSION_SECONDS, Session, SessionKind,
+};
 pub use charting::{ChartProgress, ComparedField};
 pub use decisions::{DecisionImport, DecisionImportSpec};
 pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
@@ -31,8 +36,8 @@ pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
 pub use report::{FlowSource, ReportBundle, ReportFile, StreamFlow};
 pub use screening::{
-    Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, UpdateCounts, VisibleVote,
-    VoteOutcome,
+    Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, Screened, UpdateCounts,
+    VisibleVote, VoteOutcome,
 };
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::decisions::DecisionSource;

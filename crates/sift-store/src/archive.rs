@@ -85,6 +85,7 @@ const TABLES: &[TableSpec] = &[
         ],
         "review_id = $1",
     ),
+    ("review_keywords", &[("review_id", Int), ("word", Text), ("kind", Text)], "review_id = $1"),
     (
         "criteria",
         &[("id", Int), ("review_id", Int), ("position", Int), ("label", Text), ("description", Text)],

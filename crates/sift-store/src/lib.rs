@@ -10,6 +10,7 @@
 //! ([`Store::write`], `BEGIN IMMEDIATE` on SQLite so concurrent writers queue instead of
 //! failing), so an import that fails leaves the database as it was.
 
+pub mod accounts;
 pub mod archive;
 pub mod charting;
 pub mod dedup;

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "charting", include_str!("migrations/0004_charting.sql")),
     (5, "reports", include_str!("migrations/0005_reports.sql")),
     (6, "appraisal tools", include_str!("migrations/0006_appraisal_tools.sql")),
+    (7, "accounts", include_str!("migrations/0007_accounts.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

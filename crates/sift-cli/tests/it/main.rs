@@ -3,13 +3,15 @@
 //! - `dedup_corpus`: deduplication precision and recall on the labelled sets;
 //! - `example`: the published neuropathic-pain review rebuilt, its tables compared cell by cell;
 //! - `postgres`: the same flow with `--database` when `SIFT_TEST_PG_URL` is set;
-//! - `screening`: a team screens, resolves and counts.
+//! - `screening`: a team screens, resolves and counts;
+//! - `serve`: `sift serve` as a process: setup link, prompt-created owner, usage errors.
 
 mod commands;
 mod dedup_corpus;
 mod example;
 mod postgres;
 mod screening;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -42,6 +42,7 @@ pub async fn full_review_on(db: &TestDatabase) -> Service {
         )
         .await
         .unwrap();
+    service.set_keywords(&owner, &["pain".into()], &["rat".into()]).await.unwrap();
     for c in 1..=6 {
         let d = if c <= 2 { Decision::Include } else { Decision::Exclude };
         service.vote(&ellen, c, Stage::TitleAbstract, d, None, false, Some("a note")).await.unwrap();

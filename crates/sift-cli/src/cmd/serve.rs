@@ -1,0 +1,66 @@
+//! `sift serve`: the web app on one review file or a directory of them.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use sift_service::Service;
+use sift_web::AppState;
+
+use crate::Context;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The review file to serve (its accounts live in the same file).
+    #[arg(required_unless_present = "data_dir", conflicts_with = "data_dir")]
+    pub review: Option<PathBuf>,
+    /// Serve every `*.sift` file of a directory; accounts live in `DIR/accounts.sift-accounts`.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Mark session cookies Secure (set this when serving behind HTTPS; a proxy's
+    /// `X-Forwarded-Proto: https` also turns it on per request).
+    #[arg(long)]
+    pub secure_cookies: bool,
+    /// Create the first (owner) account NAME before serving, reading its password from
+    /// standard input, instead of printing a one-time setup link.
+    #[arg(long, value_name = "NAME")]
+    pub create_owner: Option<String>,
+}
+
+pub async fn run(args: Args, _context: &Context) -> Result<()> {
+    let mut state = match (&args.review, &args.data_dir) {
+        (Some(file), _) => AppState::for_file(file).await?,
+        (None, Some(dir)) => AppState::for_data_dir(dir).await?,
+        (None, None) => bail!("name a review file or pass --data-dir DIR"),
+    };
+    state.secure_cookies = args.secure_cookies;
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    if let Some(name) = &args.create_owner {
+        eprint!("Password for {name} (at least 10 characters, read from standard input): ");
+        std::io::stderr().flush()?;
+        let mut password = String::new();
+        std::io::stdin().lock().read_line(&mut password)?;
+        let reviews: Vec<&Service> = state.reviews.all().collect();
+        let account =
+            state.accounts.create_owner(name, password.trim_end_matches(['\r', '\n']), &reviews).await?;
+        eprintln!("created the owner account {}", account.username);
+    }
+    let n_reviews = state.reviews.all().count();
+    println!("sift: serving {n_reviews} review(s) on http://{address}/");
+    if let Some(token) = state.accounts.setup_link().await? {
+        println!("sift: no accounts yet; open this one-time link to create the owner account:");
+        println!("  http://{address}/setup/{token}");
+    }
+    sift_web::serve(listener, state, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    println!("sift: stopped");
+    Ok(())
+}

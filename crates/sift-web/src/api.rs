@@ -1,0 +1,357 @@
+//! The JSON API under `/api/v1`: the pages' use cases for scripts, through the same service
+//! calls and the same [`authorized`] check. Log in with `POST /api/v1/login` for a bearer
+//! token (`Authorization: Bearer ...`); a browser session cookie also works, with the
+//! `X-CSRF-Token` header on changes. Described by the OpenAPI 3 document at
+//! `/api/v1/openapi.json` ([`openapi`]); a test keeps it and the route table in step.
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sift_domain::screening::{Decision, Method, Status};
+use sift_service::{CitationView, Permission, ServiceError, SessionKind};
+
+use crate::auth::{Auth, Remote, authorized};
+use crate::error::WebError;
+use crate::pages::parse_stage;
+use crate::state::AppState;
+
+type ApiResult = Result<Response, WebError>;
+
+/// Marks an error as the API's, so it answers in JSON.
+fn api(error: impl Into<WebError>) -> WebError {
+    WebError::Api(Box::new(error.into()))
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/reviews", get(reviews))
+        .route("/reviews/{slug}/progress", get(progress))
+        .route("/reviews/{slug}/next", get(next))
+        .route("/reviews/{slug}/citations/{citation}", get(citation))
+        .route("/reviews/{slug}/votes", post(vote))
+        .route("/reviews/{slug}/conflicts", get(conflicts))
+        .route("/reviews/{slug}/resolutions", post(resolve))
+        .route("/reviews/{slug}/flow", get(flow))
+}
+
+#[derive(Deserialize)]
+pub struct LoginBody {
+    username: String,
+    password: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    Remote(remote): Remote,
+    Json(body): Json<LoginBody>,
+) -> ApiResult {
+    let new =
+        state.accounts.login(&body.username, &body.password, &remote, SessionKind::Api).await.map_err(api)?;
+    Ok(Json(json!({
+        "token": new.token,
+        "username": new.session.account.username,
+        "expires_in_seconds": sift_service::API_TOKEN_SECONDS,
+    }))
+    .into_response())
+}
+
+async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    state.accounts.logout(&auth.token).await.map_err(api)?;
+    Ok(Json(json!({ "logged_out": true })).into_response())
+}
+
+async fn reviews(State(state): State<AppState>, auth: Auth) -> ApiResult {
+    let mut out = Vec::new();
+    for service in state.reviews.all() {
+        if let Ok((_, viewer)) =
+            state.accounts.authorize(&auth.session.account, service, Permission::Read).await
+        {
+            let r = service.review();
+            out.push(json!({
+                "slug": r.slug, "title": r.title, "type": r.review_type.as_str(),
+                "role": viewer.role.as_str(), "resolver": viewer.resolver,
+            }));
+        }
+    }
+    Ok(Json(json!({ "reviews": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StageQuery {
+    stage: Option<String>,
+    stream: Option<String>,
+}
+
+async fn progress(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StageQuery>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let stage = parse_stage(q.stage.as_deref()).map_err(api)?;
+    let p = service.progress(&actor, q.stream.as_deref(), stage).await.map_err(api)?;
+    Ok(Json(json!({
+        "stage": stage.as_str(),
+        "citations": p.n_citations,
+        "resolved": p.n_resolved,
+        "included": p.n_included,
+        "excluded": p.n_excluded,
+        "conflicts": p.n_conflicts,
+        "reviewers_required": p.settings.reviewers_required,
+        "blinded": p.settings.blinded,
+        "votes_per_reviewer": p.per_reviewer.iter().map(|(n, c)| json!({ "member": n, "votes_cast": c })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+fn record_json(record: &sift_service::StoredRecord) -> Value {
+    let r = &record.reference;
+    json!({
+        "title": r.title, "abstract": r.abstract_text, "authors": r.author_strings(), "year": r.year,
+        "journal": r.journal, "doi": r.doi, "pmid": r.pmid, "keywords": r.keywords,
+    })
+}
+
+async fn next(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StageQuery>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    let stage = parse_stage(q.stage.as_deref()).map_err(api)?;
+    let next = service.screen_next(&actor, q.stream.as_deref(), stage).await.map_err(api)?;
+    Ok(Json(match next {
+        Some(n) => json!({
+            "citation": n.citation.0, "stage": stage.as_str(), "done": n.done, "remaining": n.remaining,
+            "record": record_json(&n.record),
+        }),
+        None => json!({ "citation": null, "stage": stage.as_str() }),
+    })
+    .into_response())
+}
+
+fn status_json(status: &Option<Status>) -> Value {
+    match status {
+        None => Value::Null,
+        Some(Status::Open { votes, required }) => {
+            json!({ "state": "open", "votes": votes, "required": required })
+        }
+        Some(Status::Agreed(d)) => json!({ "state": "agreed", "decision": d.as_str() }),
+        Some(Status::Conflict) => json!({ "state": "conflict" }),
+        Some(Status::Resolved(d)) => json!({ "state": "resolved", "decision": d.as_str() }),
+    }
+}
+
+fn view_json(v: &CitationView) -> Value {
+    json!({
+        "citation": v.citation.0,
+        "stage": v.stage.as_str(),
+        "record": record_json(&v.record),
+        "status": status_json(&v.status),
+        "votes": v.votes.iter().map(|v| json!({
+            "reviewer": v.reviewer, "decision": v.decision.as_str(), "reason": v.reason, "note": v.note, "at": v.at,
+        })).collect::<Vec<_>>(),
+        "resolution": v.resolution.as_ref().map(|r| json!({
+            "decision": r.decision.as_str(), "reason": r.reason, "method": r.method.as_str(), "at": r.at,
+        })),
+        "fulltext": v.fulltext.as_ref().map(|f| json!({ "status": f.status, "file_name": f.file_name, "reason": f.reason })),
+    })
+}
+
+async fn citation(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, citation)): Path<(String, i64)>,
+    Query(q): Query<StageQuery>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let stage = parse_stage(q.stage.as_deref()).map_err(api)?;
+    let view = service.citation_view(&actor, citation, stage).await.map_err(api)?;
+    Ok(Json(view_json(&view)).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct VoteBody {
+    citation: i64,
+    stage: Option<String>,
+    decision: String,
+    reason: Option<String>,
+    #[serde(default)]
+    custom_reason: bool,
+    note: Option<String>,
+}
+
+fn decision(text: &str) -> Result<Decision, WebError> {
+    text.parse().map_err(|e| api(WebError::BadRequest(format!("{e}"))))
+}
+
+async fn vote(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<VoteBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    let stage = parse_stage(body.stage.as_deref()).map_err(api)?;
+    let outcome = service
+        .vote(
+            &actor,
+            body.citation,
+            stage,
+            decision(&body.decision)?,
+            body.reason.as_deref(),
+            body.custom_reason,
+            body.note.as_deref(),
+        )
+        .await
+        .map_err(api)?;
+    Ok(Json(json!({
+        "citation": outcome.citation.0,
+        "stage": outcome.stage.as_str(),
+        "status": status_json(&outcome.status),
+        "resolved": outcome.resolved.map(|(d, m)| json!({ "decision": d.as_str(), "method": m.as_str() })),
+    }))
+    .into_response())
+}
+
+async fn conflicts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StageQuery>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Resolve).await.map_err(api)?;
+    let stage = parse_stage(q.stage.as_deref()).map_err(api)?;
+    let views = service.conflicts(&actor, q.stream.as_deref(), stage).await.map_err(api)?;
+    Ok(Json(json!({ "conflicts": views.iter().map(view_json).collect::<Vec<_>>() })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResolveBody {
+    citation: i64,
+    stage: Option<String>,
+    decision: String,
+    reason: Option<String>,
+    /// `third-reviewer` (default) or `consensus`.
+    method: Option<String>,
+}
+
+async fn resolve(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<ResolveBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Resolve).await.map_err(api)?;
+    let stage = parse_stage(body.stage.as_deref()).map_err(api)?;
+    let method: Method = match body.method.as_deref() {
+        None => Method::ThirdReviewer,
+        Some(m) => m.parse().map_err(|e| api(WebError::BadRequest(format!("{e}"))))?,
+    };
+    let r = service
+        .resolve(&actor, body.citation, stage, decision(&body.decision)?, body.reason.as_deref(), method)
+        .await
+        .map_err(api)?;
+    Ok(Json(json!({
+        "citation": r.citation.0, "stage": r.stage.as_str(), "decision": r.decision.as_str(),
+        "reason": r.reason, "method": r.method.as_str(), "at": r.at,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    stream: Option<String>,
+}
+
+async fn flow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let stream = service.stream(q.stream.as_deref()).await.map_err(api)?;
+    let flow = service.stream_flow(Some(&stream.name)).await.map_err(api)?;
+    let svg = sift_report::flow::flow_svg(&flow.counts, &flow.options)
+        .map_err(|e| api(ServiceError::Conflict(format!("the flow diagram can't be drawn yet: {e}"))))?;
+    Ok(Json(json!({
+        "stream": stream.name,
+        "counts": serde_json::to_value(&flow.counts).unwrap_or(Value::Null),
+        "svg": svg,
+    }))
+    .into_response())
+}
+
+async fn openapi_json(_headers: HeaderMap) -> Json<Value> {
+    Json(openapi())
+}
+
+/// The OpenAPI 3 document of this API.
+pub fn openapi() -> Value {
+    let slug = json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string" }, "description": "the review's slug" });
+    let stage = json!({ "name": "stage", "in": "query", "schema": { "type": "string", "enum": ["title-abstract", "full-text"], "default": "title-abstract" } });
+    let stream = json!({ "name": "stream", "in": "query", "schema": { "type": "string" }, "description": "a stream name; the default stream when absent" });
+    let citation =
+        json!({ "name": "citation", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let ok = |what: &str| json!({ "200": { "description": what, "content": { "application/json": { "schema": { "type": "object" } } } }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } });
+    let body = |props: Value, required: Value| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": props, "required": required } } } });
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Sift API",
+            "version": "1",
+            "description": "The web app's use cases for scripts. Every call is authorised as the logged-in member; while a stage is blinded no response reveals another reviewer's vote."
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "security": [{ "bearer": [] }, { "cookie": [] }],
+        "components": {
+            "securitySchemes": {
+                "bearer": { "type": "http", "scheme": "bearer", "description": "a token from POST /login" },
+                "cookie": { "type": "apiKey", "in": "cookie", "name": "sift_session", "description": "the browser session; changes need the X-CSRF-Token header" }
+            },
+            "responses": {
+                "Error": { "description": "an error the caller can read", "content": { "application/json": { "schema": { "type": "object", "properties": { "error": { "type": "string" }, "status": { "type": "integer" } } } } } }
+            }
+        },
+        "paths": {
+            "/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3 document" } } } },
+            "/login": { "post": {
+                "summary": "Log in; returns a bearer token", "security": [],
+                "requestBody": body(json!({ "username": { "type": "string" }, "password": { "type": "string" } }), json!(["username", "password"])),
+                "responses": { "200": { "description": "token, username, expires_in_seconds" }, "401": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } }
+            } },
+            "/logout": { "post": { "summary": "End this token's session", "responses": ok("logged out") } },
+            "/reviews": { "get": { "summary": "Reviews you are a member of, with your role", "responses": ok("reviews") } },
+            "/reviews/{slug}/progress": { "get": { "summary": "Progress at a stage: counts per reviewer, never decisions", "parameters": [slug, stage, stream], "responses": ok("progress") } },
+            "/reviews/{slug}/next": { "get": { "summary": "The next citation waiting for you", "parameters": [slug, stage, stream], "responses": ok("the next citation, or citation null") } },
+            "/reviews/{slug}/citations/{citation}": { "get": { "summary": "One citation with the votes you may see", "parameters": [slug, citation, stage], "responses": ok("citation") } },
+            "/reviews/{slug}/votes": { "post": {
+                "summary": "Vote on a citation (a new vote replaces yours until the citation is resolved)",
+                "parameters": [slug],
+                "requestBody": body(json!({ "citation": { "type": "integer" }, "stage": { "type": "string" }, "decision": { "type": "string", "enum": ["include", "exclude", "maybe"] }, "reason": { "type": "string" }, "custom_reason": { "type": "boolean" }, "note": { "type": "string" } }), json!(["citation", "decision"])),
+                "responses": ok("the vote's outcome as you may see it")
+            } },
+            "/reviews/{slug}/conflicts": { "get": { "summary": "Citations waiting for a resolver (resolvers only)", "parameters": [slug, stage, stream], "responses": ok("conflicts with every vote") } },
+            "/reviews/{slug}/resolutions": { "post": {
+                "summary": "Resolve a citation (resolvers only)",
+                "parameters": [slug],
+                "requestBody": body(json!({ "citation": { "type": "integer" }, "stage": { "type": "string" }, "decision": { "type": "string", "enum": ["include", "exclude"] }, "reason": { "type": "string" }, "method": { "type": "string", "enum": ["third-reviewer", "consensus"] } }), json!(["citation", "decision"])),
+                "responses": ok("the resolution")
+            } },
+            "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } }
+        }
+    })
+}

@@ -1,0 +1,109 @@
+//! Reports: the flow diagrams inline and every file of the report bundle to download.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use sift_service::{Permission, ServiceError};
+
+use super::{Nav, render};
+use crate::auth::{Auth, authorized};
+use crate::error::WebResult;
+use crate::state::AppState;
+
+pub struct FileLine {
+    pub path: String,
+    pub what: String,
+    pub size: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    nav: Nav,
+    diagrams: Vec<(String, String)>,
+    files: Vec<FileLine>,
+    problems: Vec<String>,
+    empty_streams: Vec<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+) -> WebResult<Response> {
+    let (service, actor, viewer) = authorized(&state, &auth, &slug, Permission::Read).await?;
+    let bundle = service.report_bundle(&actor).await?;
+    let mut diagrams = Vec::new();
+    for stream in service.streams().await? {
+        if bundle.empty_streams.contains(&stream.name) {
+            continue;
+        }
+        if let (Some(svg), _) = super::dashboard::flow(service, &stream.name).await {
+            diagrams.push((stream.name, svg));
+        }
+    }
+    let files = bundle
+        .files
+        .iter()
+        .map(|f| FileLine { path: f.path.clone(), what: f.what.clone(), size: human_size(f.bytes.len()) })
+        .collect();
+    let page = ReportsPage {
+        nav: Nav::review(&auth, service, &viewer, "reports"),
+        diagrams,
+        files,
+        problems: bundle.problems,
+        empty_streams: bundle.empty_streams,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn file(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, path)): Path<(String, String)>,
+) -> WebResult<Response> {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await?;
+    let bundle = service.report_bundle(&actor).await?;
+    let file = bundle.files.into_iter().find(|f| f.path == path).ok_or_else(|| ServiceError::NotFound {
+        what: "report file",
+        key: path.clone(),
+        hint: "; the reports page lists the files".into(),
+    })?;
+    let name = path.rsplit('/').next().unwrap_or("report").replace('"', "");
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type(&path).to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "pdf" => "application/pdf",
+        "html" => "text/html; charset=utf-8",
+        "csv" => "text/csv; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "ris" | "txt" => "text/plain; charset=utf-8",
+        "json" => "application/json",
+        _ => "application/octet-stream",
+    }
+}
+
+fn human_size(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / 1024.0 / 1024.0)
+    } else if n >= 1024 {
+        format!("{:.1} kB", n as f64 / 1024.0)
+    } else {
+        format!("{n} bytes")
+    }
+}

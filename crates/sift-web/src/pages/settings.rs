@@ -1,0 +1,199 @@
+//! Review settings (owners): stages (reviewers per citation, blinding, automatic
+//! resolution), eligibility criteria, highlight keywords, and members with invitations.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sift_domain::screening::{Role, StageSettings};
+use sift_service::Permission;
+
+use super::{Nav, parse_stage, render, stage_label, url_encode};
+use crate::auth::{Auth, authorized};
+use crate::error::{WebError, WebResult};
+use crate::state::AppState;
+
+pub struct StageLine {
+    pub stage: &'static str,
+    pub label: &'static str,
+    pub reviewers: u8,
+    pub blinded: bool,
+    pub auto_resolve: bool,
+}
+
+pub struct MemberLine {
+    pub name: String,
+    pub role: String,
+    pub resolver: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    nav: Nav,
+    stages: Vec<StageLine>,
+    criteria: Vec<(String, String)>,
+    include_words: String,
+    exclude_words: String,
+    members: Vec<MemberLine>,
+    message: String,
+    invite_link: String,
+}
+
+#[derive(Deserialize)]
+pub struct SettingsQuery {
+    msg: Option<String>,
+    invite: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<SettingsQuery>,
+) -> WebResult<Response> {
+    let (service, _, viewer) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let stages = service
+        .stages()
+        .await?
+        .into_iter()
+        .map(|s| StageLine {
+            stage: s.stage.as_str(),
+            label: stage_label(s.stage),
+            reviewers: s.reviewers_required,
+            blinded: s.blinded,
+            auto_resolve: s.auto_resolve_agreement,
+        })
+        .collect();
+    let (include, exclude) = service.keywords().await?;
+    let page = SettingsPage {
+        nav: Nav::review(&auth, service, &viewer, "settings"),
+        stages,
+        criteria: service
+            .criteria()
+            .await?
+            .into_iter()
+            .map(|c| (c.label, c.description.unwrap_or_default()))
+            .collect(),
+        include_words: include.join("\n"),
+        exclude_words: exclude.join("\n"),
+        members: service
+            .members()
+            .await?
+            .into_iter()
+            .map(|m| MemberLine { name: m.name, role: m.role.to_string(), resolver: m.resolver })
+            .collect(),
+        message: q.msg.unwrap_or_default(),
+        invite_link: q.invite.map(|t| format!("/invite/{t}")).unwrap_or_default(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+fn back(slug: &str, message: &str) -> Response {
+    Redirect::to(&format!("/r/{slug}/settings?msg={}", url_encode(message))).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct StageForm {
+    csrf: Option<String>,
+    stage: String,
+    reviewers: u8,
+    blinded: Option<String>,
+    auto_resolve: Option<String>,
+}
+
+pub async fn stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<StageForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let stage = parse_stage(Some(&form.stage))?;
+    let settings = StageSettings {
+        stage,
+        reviewers_required: form.reviewers,
+        blinded: form.blinded.is_some(),
+        auto_resolve_agreement: form.auto_resolve.is_some(),
+    };
+    service.set_stage(&actor, &settings).await?;
+    Ok(back(&slug, &format!("{} settings saved.", stage_label(stage))))
+}
+
+#[derive(Deserialize)]
+pub struct CriterionForm {
+    csrf: Option<String>,
+    label: String,
+    description: Option<String>,
+}
+
+pub async fn criterion(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<CriterionForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    service.add_criterion(&actor, &form.label, form.description.as_deref()).await?;
+    Ok(back(&slug, &format!("Criterion {:?} added.", form.label.trim())))
+}
+
+#[derive(Deserialize)]
+pub struct KeywordsForm {
+    csrf: Option<String>,
+    include: String,
+    exclude: String,
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(['\n', ',']).map(|w| w.trim().to_string()).filter(|w| !w.is_empty()).collect()
+}
+
+pub async fn keywords(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<KeywordsForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    service.set_keywords(&actor, &words(&form.include), &words(&form.exclude)).await?;
+    Ok(back(&slug, "Keywords saved."))
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    csrf: Option<String>,
+    name: String,
+    role: String,
+    resolver: Option<String>,
+}
+
+pub async fn invite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<InviteForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let role: Role = form.role.parse().map_err(|e| WebError::BadRequest(format!("{e}")))?;
+    let invitation = state
+        .accounts
+        .invite(&auth.session.account, service, &form.name, role, form.resolver.is_some())
+        .await?;
+    let message = format!(
+        "{} is now a {}{} of this review.",
+        invitation.member,
+        invitation.role,
+        if invitation.resolver { " and resolver" } else { "" }
+    );
+    let mut to = format!("/r/{slug}/settings?msg={}", url_encode(&message));
+    if let Some(token) = invitation.link_token {
+        to.push_str(&format!("&invite={token}"));
+    }
+    Ok(Redirect::to(&to).into_response())
+}

@@ -1,0 +1,104 @@
+//! The API's OpenAPI document against the router, and a script's round trip: log in for a
+//! token, fetch the next citation, vote, read progress.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::{As, User, fixture, get, post_json};
+
+/// `(method, path)` of every `.route(...)` in the API's route table, read from its source so
+/// a route added without documentation fails this test.
+fn routes_in_source() -> Vec<(String, String)> {
+    let source = include_str!("../../src/api.rs");
+    let mut out = Vec::new();
+    for line in source.lines().map(str::trim).filter(|l| l.starts_with(".route(\"")) {
+        let path = line.trim_start_matches(".route(\"").split('"').next().unwrap().to_string();
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if line.contains(&format!(" {method}(")) || line.contains(&format!(".{method}(")) {
+                out.push((method.to_string(), path.clone()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes() {
+    let f = fixture().await;
+    let reply = get(&f.app, "/api/v1/openapi.json", As::Nobody).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let doc: Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(doc["openapi"].as_str().unwrap().chars().next(), Some('3'));
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    documented.sort();
+    let routes = routes_in_source();
+    assert!(routes.len() >= 10, "the route table was read: {routes:?}");
+    assert_eq!(routes, documented, "the router's API routes and the OpenAPI paths differ");
+    // Every documented path parameter appears in its path.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for op in item.as_object().unwrap().values() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    assert!(path.contains(&format!("{{{}}}", p["name"].as_str().unwrap())), "{path}: {p}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_logs_in_and_screens() {
+    let f = fixture().await;
+    let login = post_json(
+        &f.app,
+        "/api/v1/login",
+        As::Nobody,
+        json!({ "username": "agon", "password": "a long test password" }),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    let token = serde_json::from_str::<Value>(&login.body).unwrap()["token"].as_str().unwrap().to_string();
+    let agon = User { name: "agon".into(), cookie: String::new(), csrf: String::new(), bearer: token };
+    let next: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/reviews/alpha/next", As::Bearer(&agon)).await.body)
+            .unwrap();
+    assert_eq!(next["remaining"], 6);
+    let citation = next["citation"].as_i64().unwrap();
+    assert!(next["record"]["title"].as_str().unwrap().contains("Duplication cysts"));
+    let vote = post_json(
+        &f.app,
+        "/api/v1/reviews/alpha/votes",
+        As::Bearer(&agon),
+        json!({ "citation": citation, "decision": "maybe" }),
+    )
+    .await;
+    assert_eq!(vote.status, StatusCode::OK, "{}", vote.body);
+    let next: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/reviews/alpha/next", As::Bearer(&agon)).await.body)
+            .unwrap();
+    assert_eq!(next["remaining"], 5);
+    assert_eq!(next["done"], 1);
+    let bad = post_json(
+        &f.app,
+        "/api/v1/reviews/alpha/votes",
+        As::Bearer(&agon),
+        json!({ "citation": 1, "decision": "perhaps" }),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("perhaps"), "the error names the bad value: {}", bad.body);
+    let flow: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/reviews/alpha/flow", As::Bearer(&agon)).await.body)
+            .unwrap();
+    assert!(flow["svg"].as_str().unwrap().contains("<svg"));
+    let wrong =
+        post_json(&f.app, "/api/v1/login", As::Nobody, json!({ "username": "agon", "password": "nope" }))
+            .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,15 @@
+//! Integration tests of sift-web, one binary, in process (`tower::ServiceExt::oneshot`) on a
+//! data directory serving two reviews:
+//! - `authz`: the route-by-role matrix; a member of one review reaches nothing of the other;
+//! - `blinding`: a planted note and reason never reach another reviewer while blinded;
+//! - `security`: CSRF rejection, login rate limiting, cookie flags, setup once;
+//! - `api`: the OpenAPI document lists exactly the router's API routes; API round trip;
+//! - `browser`: headless chromium through chromedriver (skips without it unless
+//!   `SIFT_REQUIRE_BROWSER=1`).
+
+mod api;
+mod authz;
+mod blinding;
+mod browser;
+mod security;
+mod support;
