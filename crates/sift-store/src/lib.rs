@@ -140,6 +140,10 @@ impl Store {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        // Screening reads every citation of a stream on each request; the
+                        // default 2 MB page cache thrashes on reviews of a few thousand records
+                        // (measured by `crates/sift-web/benches/next_record.rs`). 32 MB each.
+                        conn.execute("PRAGMA cache_size = -32768").await?;
                     }
                     Ok(())
                 })

@@ -25,6 +25,12 @@
     else if (key === "r") { var r = document.getElementById("reason"); if (r) { r.focus(); ev.preventDefault(); } }
     else if (key === "n") { var n = document.getElementById("note"); if (n) { n.focus(); ev.preventDefault(); } }
   });
+  document.addEventListener("click", function (ev) {
+    if (ev.target && ev.target.closest && ev.target.closest("#help-button")) {
+      var help = document.getElementById("help");
+      if (help) help.showModal();
+    }
+  });
   // After a new record arrives, put focus on its title so screen readers announce it.
   document.addEventListener("htmx:afterSwap", function (ev) {
     var t = document.getElementById("record-title");

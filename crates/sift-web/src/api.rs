@@ -39,6 +39,12 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/conflicts", get(conflicts))
         .route("/reviews/{slug}/resolutions", post(resolve))
         .route("/reviews/{slug}/flow", get(flow))
+        .route("/reviews/{slug}/searches", get(searches))
+        .route("/reviews/{slug}/duplicates", get(duplicates))
+        .route("/reviews/{slug}/duplicates/{pair}", post(decide_duplicate))
+        .route("/reviews/{slug}/fulltexts/{citation}/not-retrieved", post(not_retrieved))
+        .route("/reviews/{slug}/members", get(members).post(invite))
+        .route("/reviews/{slug}/keywords", get(keywords).post(set_keywords))
 }
 
 #[derive(Deserialize)]
@@ -295,6 +301,163 @@ async fn flow(
     .into_response())
 }
 
+async fn searches(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let searches = service.searches(q.stream.as_deref()).await.map_err(api)?;
+    let out: Vec<Value> = searches
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.search.id.0, "stream": s.stream, "source": s.search.source,
+                "kind": format!("{:?}", s.search.kind).to_lowercase(), "platform": s.search.platform,
+                "query": s.search.query, "run_date": s.search.run_date, "limits": s.search.limits,
+                "hits_reported": s.search.hits_reported, "records": s.n_records,
+                "files": s.files.iter().map(|f| json!({ "name": f.file_name, "format": f.format, "records": f.n_records, "sha256": f.sha256 })).collect::<Vec<_>>(),
+                "warnings": s.diagnostics.iter().map(|(file, d)| format!("{file}: {d}")).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "searches": out })).into_response())
+}
+
+async fn duplicates(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    let pending = service.dedup_pending(q.stream.as_deref()).await.map_err(api)?;
+    let out: Vec<Value> = pending
+        .iter()
+        .map(|p| {
+            json!({
+                "pair": p.pair.id.0, "score": p.pair.score, "rule": p.pair.rule,
+                "a": { "record": p.a.id.0, "source": p.source_a, "reference": record_json(&p.a) },
+                "b": { "record": p.b.id.0, "source": p.source_b, "reference": record_json(&p.b) },
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "pairs": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DuplicateBody {
+    /// `same` or `different`.
+    decision: String,
+}
+
+async fn decide_duplicate(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, pair)): Path<(String, i64)>,
+    Json(body): Json<DuplicateBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    let same = match body.decision.as_str() {
+        "same" => true,
+        "different" => false,
+        other => {
+            return Err(api(WebError::BadRequest(format!(
+                "decision: \"same\" or \"different\", not {other:?}"
+            ))));
+        }
+    };
+    let decided = service.dedup_decide(&actor, pair, same).await.map_err(api)?;
+    Ok(Json(json!({ "pair": decided.id.0, "decision": decided.status, "decided_by": decided.decided_by }))
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NotRetrievedBody {
+    reason: String,
+}
+
+async fn not_retrieved(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, citation)): Path<(String, i64)>,
+    Json(body): Json<NotRetrievedBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    service.fulltext_missing(&actor, citation, &body.reason).await.map_err(api)?;
+    Ok(Json(json!({ "citation": citation, "status": "not_retrieved", "reason": body.reason.trim() }))
+        .into_response())
+}
+
+async fn members(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let members = service.members().await.map_err(api)?;
+    let out: Vec<Value> = members
+        .iter()
+        .map(|m| json!({ "name": m.name, "role": m.role.as_str(), "resolver": m.resolver }))
+        .collect();
+    Ok(Json(json!({ "members": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct InviteBody {
+    name: String,
+    role: String,
+    #[serde(default)]
+    resolver: bool,
+}
+
+async fn invite(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<InviteBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let role = body.role.parse().map_err(|e| api(WebError::BadRequest(format!("{e}"))))?;
+    let invitation = state
+        .accounts
+        .invite(&auth.session.account, service, &body.name, role, body.resolver)
+        .await
+        .map_err(api)?;
+    Ok(Json(json!({
+        "name": invitation.member, "role": invitation.role.as_str(), "resolver": invitation.resolver,
+        "invite_path": invitation.link_token.map(|t| format!("/invite/{t}")),
+    }))
+    .into_response())
+}
+
+async fn keywords(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let (include, exclude) = service.keywords().await.map_err(api)?;
+    Ok(Json(json!({ "include": include, "exclude": exclude })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct KeywordsBody {
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+}
+
+async fn set_keywords(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<KeywordsBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    service.set_keywords(&actor, &body.include, &body.exclude).await.map_err(api)?;
+    let (include, exclude) = service.keywords().await.map_err(api)?;
+    Ok(Json(json!({ "include": include, "exclude": exclude })).into_response())
+}
+
 async fn openapi_json(_headers: HeaderMap) -> Json<Value> {
     Json(openapi())
 }
@@ -351,7 +514,39 @@ pub fn openapi() -> Value {
                 "requestBody": body(json!({ "citation": { "type": "integer" }, "stage": { "type": "string" }, "decision": { "type": "string", "enum": ["include", "exclude"] }, "reason": { "type": "string" }, "method": { "type": "string", "enum": ["third-reviewer", "consensus"] } }), json!(["citation", "decision"])),
                 "responses": ok("the resolution")
             } },
-            "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } }
+            "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } },
+            "/reviews/{slug}/searches": { "get": { "summary": "A stream's searches with their files, record counts and import warnings", "parameters": [slug, stream], "responses": ok("searches") } },
+            "/reviews/{slug}/duplicates": { "get": { "summary": "Possible duplicate pairs waiting for a person, best first (reviewers)", "parameters": [slug, stream], "responses": ok("pairs") } },
+            "/reviews/{slug}/duplicates/{pair}": { "post": {
+                "summary": "Decide a possible duplicate pair (same merges the citations)",
+                "parameters": [slug, { "name": "pair", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": body(json!({ "decision": { "type": "string", "enum": ["same", "different"] } }), json!(["decision"])),
+                "responses": ok("the decided pair")
+            } },
+            "/reviews/{slug}/fulltexts/{citation}/not-retrieved": { "post": {
+                "summary": "Record that a citation's full text could not be retrieved",
+                "parameters": [slug, citation],
+                "requestBody": body(json!({ "reason": { "type": "string" } }), json!(["reason"])),
+                "responses": ok("the full-text status")
+            } },
+            "/reviews/{slug}/members": {
+                "get": { "summary": "The review's members, roles and resolvers", "parameters": [slug], "responses": ok("members") },
+                "post": {
+                    "summary": "Invite a member or change a member's role (owners); returns a one-time invitation path for a new account",
+                    "parameters": [slug],
+                    "requestBody": body(json!({ "name": { "type": "string" }, "role": { "type": "string", "enum": ["owner", "reviewer", "viewer"] }, "resolver": { "type": "boolean" } }), json!(["name", "role"])),
+                    "responses": ok("the member, and invite_path when a new account is needed")
+                }
+            },
+            "/reviews/{slug}/keywords": {
+                "get": { "summary": "The review's highlight keywords", "parameters": [slug], "responses": ok("include and exclude words") },
+                "post": {
+                    "summary": "Replace the review's highlight keywords (owners); a trailing * matches word starts",
+                    "parameters": [slug],
+                    "requestBody": body(json!({ "include": { "type": "array", "items": { "type": "string" } }, "exclude": { "type": "array", "items": { "type": "string" } } }), json!([])),
+                    "responses": ok("the keywords now")
+                }
+            }
         }
     })
 }

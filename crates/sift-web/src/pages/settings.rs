@@ -51,8 +51,12 @@ pub async fn page(
     State(state): State<AppState>,
     auth: Auth,
     Path(slug): Path<String>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<SettingsQuery>,
 ) -> WebResult<Response> {
+    // The invitation link in full, as the owner reached this server.
+    let scheme = if crate::auth::secure(&state, &headers) { "https" } else { "http" };
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("");
     let (service, _, viewer) = authorized(&state, &auth, &slug, Permission::Manage).await?;
     let stages = service
         .stages()
@@ -85,7 +89,13 @@ pub async fn page(
             .map(|m| MemberLine { name: m.name, role: m.role.to_string(), resolver: m.resolver })
             .collect(),
         message: q.msg.unwrap_or_default(),
-        invite_link: q.invite.map(|t| format!("/invite/{t}")).unwrap_or_default(),
+        invite_link: q
+            .invite
+            .filter(|t| t.chars().all(|c| c.is_ascii_hexdigit()))
+            .map(|t| {
+                if host.is_empty() { format!("/invite/{t}") } else { format!("{scheme}://{host}/invite/{t}") }
+            })
+            .unwrap_or_default(),
     };
     Ok(render(&page)?.into_response())
 }

@@ -101,6 +101,22 @@ fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             json(json!({ "citation": 1, "decision": "exclude", "method": "consensus" })),
         ),
         (Method::GET, format!("/api/v1/reviews/{slug}/flow"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/searches"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/duplicates"), None),
+        (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/fulltexts/1/not-retrieved"),
+            json(json!({ "reason": "planted" })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/members"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/members"),
+            json(json!({ "name": "intruder", "role": "owner" })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/keywords"), None),
+        (Method::POST, format!("/api/v1/reviews/{slug}/keywords"), json(json!({ "include": ["x"] }))),
     ]
 }
 

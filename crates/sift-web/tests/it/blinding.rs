@@ -24,6 +24,8 @@ async fn everything_visible_to(f: &Fixture, user: &User) -> Vec<(String, String)
         "/r/alpha/screen?stage=full-text",
         "/r/alpha/reports",
         "/r/alpha/conflicts",
+        "/r/alpha/searches",
+        "/r/alpha/dedup",
     ];
     for page in pages {
         out.push((page.to_string(), get(&f.app, page, As::Cookie(user)).await.body));
@@ -35,6 +37,10 @@ async fn everything_visible_to(f: &Fixture, user: &User) -> Vec<(String, String)
         "/api/v1/reviews/alpha/citations/1",
         "/api/v1/reviews/alpha/conflicts",
         "/api/v1/reviews/alpha/flow",
+        "/api/v1/reviews/alpha/searches",
+        "/api/v1/reviews/alpha/duplicates",
+        "/api/v1/reviews/alpha/members",
+        "/api/v1/reviews/alpha/keywords",
     ];
     for route in api {
         out.push((route.to_string(), get(&f.app, route, As::Bearer(user)).await.body));

@@ -202,6 +202,13 @@ async fn two_reviewers_screen_a_conflict_is_resolved_and_the_dashboard_counts() 
     assert!(dashboard.contains("3 of 6 citations resolved (50%): 2 included, 1 excluded"), "{dashboard}");
     let svg = katrin.find(Locator::Css(".flow svg")).await.unwrap().html(false).await.unwrap();
     assert!(svg.contains("Records excluded"), "the flow diagram is drawn inline");
+    // Its boxes: 6 screened, 1 excluded at title/abstract, 2 reports sought (the includes).
+    for (label, n) in [("Records screened", 6), ("Records excluded", 1), ("Reports sought for retrieval", 2)]
+    {
+        let after = &svg[svg.find(label).unwrap_or_else(|| panic!("{label} in the diagram"))..];
+        let shown = after.find("(n = ").map(|i| &after[i + 5..]).and_then(|t| t.split(')').next());
+        assert_eq!(shown, Some(n.to_string().as_str()), "{label} in the dashboard's diagram");
+    }
 
     // The remaining pages, for the screenshots a person looks at.
     let root = browser(&webdriver, &chromium).await;
