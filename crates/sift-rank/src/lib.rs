@@ -12,6 +12,7 @@
 pub mod features;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod query;
 pub mod rng;
 pub mod simulate;
@@ -23,7 +24,7 @@ pub use model::{Balance, Classifier, LinearModel, Trainer};
 pub use query::{Query, ranking};
 pub use rng::Rng;
 pub use simulate::{Settings, Simulation, SimulationError, StopPoint, random_priors, simulate};
-pub use stopping::{StopEstimate, hypergeometric_stop};
+pub use stopping::{StopEstimate, hypergeometric_stop, may_stop};
 
 /// Ranks `candidates` (row indices of `x`) by a model trained on `labelled` (row, included):
 /// the most likely relevant first. `None` until `labelled` holds an include and an exclude.

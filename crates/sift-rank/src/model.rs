@@ -107,6 +107,8 @@ pub struct Trainer {
 /// Convergence tolerance on the projected gradient (scikit-learn's `LinearSVC` uses 1e-4
 /// scaled by LIBLINEAR; this is the same order).
 const TOLERANCE: f64 = 1e-3;
+/// LIBLINEAR's stopping gap for the dual SVM (largest minus smallest projected gradient).
+const SVM_TOLERANCE: f64 = 0.1;
 const MAX_EPOCHS: usize = 1000;
 
 impl Trainer {
@@ -121,13 +123,29 @@ impl Trainer {
         }
     }
 
-    /// Fits on `labelled` (row, included) pairs; needs at least one of each class.
+    /// Fits on `labelled` (row, included) pairs (needs at least one of each class) and returns
+    /// a copy of the model.
     pub fn fit(&mut self, x: &Matrix, labelled: &[(usize, bool)], rng: &mut Rng) -> LinearModel {
+        self.fit_in_place(x, labelled, rng);
+        LinearModel { weights: self.w.clone(), bias: self.b }
+    }
+
+    /// The score of row `i` under the last fit (no copy of the weights).
+    pub fn score(&self, x: &Matrix, i: usize) -> f64 {
+        x.dot(i, &self.w) + self.b
+    }
+
+    /// Fits like [`Trainer::fit`] without copying the model out; score with [`Trainer::score`].
+    pub fn fit_in_place(&mut self, x: &Matrix, labelled: &[(usize, bool)], rng: &mut Rng) {
         let n_include = labelled.iter().filter(|(_, y)| *y).count();
         let n_exclude = labelled.len() - n_include;
         let (w_include, w_exclude) = self.balance.weights(n_include, n_exclude);
         match self.classifier {
-            Classifier::NaiveBayes { alpha } => naive_bayes(x, labelled, alpha, w_include, w_exclude),
+            Classifier::NaiveBayes { alpha } => {
+                let model = naive_bayes(x, labelled, alpha, w_include, w_exclude);
+                self.w = model.weights;
+                self.b = model.bias;
+            }
             Classifier::Svm { c } | Classifier::Logistic { c } => {
                 self.keep_or_reset(labelled);
                 let logistic = matches!(self.classifier, Classifier::Logistic { .. });
@@ -147,47 +165,107 @@ impl Trainer {
                         self.rebuild_w(x, labelled);
                     }
                 }
-                let mut order: Vec<usize> = (0..labelled.len()).collect();
-                for _ in 0..MAX_EPOCHS {
-                    rng.shuffle(&mut order);
-                    let mut max_step: f64 = 0.0;
-                    for &k in &order {
-                        let (i, y) = labelled[k];
-                        let sign = if y { 1.0 } else { -1.0 };
-                        let ci = cost(y);
-                        let q = x.norm2(i) + 1.0;
-                        let margin = sign * (x.dot(i, &self.w) + self.b);
-                        let old = self.alpha[i];
-                        let new = if logistic {
-                            logistic_coordinate(old, q, margin, ci)
-                        } else {
-                            // Squared hinge: D_ii = 1 / (2 C_i), no upper bound.
-                            let d = 0.5 / ci;
-                            let g = margin - 1.0 + d * old;
-                            let pg = if old == 0.0 { g.min(0.0) } else { g };
-                            max_step = max_step.max(pg.abs());
-                            if pg == 0.0 { old } else { (old - g / (q + d)).max(0.0) }
-                        };
-                        if logistic {
-                            max_step = max_step.max((new - old).abs() * (q + 1.0));
-                        }
-                        if new != old {
-                            let delta = (new - old) * sign;
-                            let (idx, val) = x.row(i);
-                            for (&j, &v) in idx.iter().zip(val) {
-                                self.w[j as usize] += delta * f64::from(v);
-                            }
-                            self.b += delta;
-                            self.alpha[i] = new;
-                        }
-                    }
-                    if max_step < TOLERANCE {
-                        break;
-                    }
+                if logistic {
+                    self.logistic_epochs(x, labelled, &cost, rng);
+                } else {
+                    self.svm_epochs(x, labelled, &cost, rng);
                 }
-                LinearModel { weights: self.w.clone(), bias: self.b }
             }
         }
+    }
+
+    /// Dual coordinate descent for the squared-hinge SVM with LIBLINEAR's shrinking: rows
+    /// well outside the margin (dual variable 0, gradient above the last pass's largest) leave
+    /// the active set; at convergence on the active set one full pass confirms it.
+    fn svm_epochs(
+        &mut self,
+        x: &Matrix,
+        labelled: &[(usize, bool)],
+        cost: &dyn Fn(bool) -> f64,
+        rng: &mut Rng,
+    ) {
+        let mut active: Vec<usize> = (0..labelled.len()).collect();
+        let (mut pg_max_old, mut pg_min_old) = (f64::INFINITY, f64::NEG_INFINITY);
+        for _ in 0..MAX_EPOCHS {
+            rng.shuffle(&mut active);
+            let (mut pg_max, mut pg_min) = (f64::NEG_INFINITY, f64::INFINITY);
+            let mut k = 0;
+            while k < active.len() {
+                let (i, y) = labelled[active[k]];
+                let sign = if y { 1.0 } else { -1.0 };
+                // Squared hinge: D_ii = 1 / (2 C_i), no upper bound.
+                let d = 0.5 / cost(y);
+                let old = self.alpha[i];
+                let g = sign * (x.dot(i, &self.w) + self.b) - 1.0 + d * old;
+                let mut pg = g;
+                if old == 0.0 {
+                    if g > pg_max_old {
+                        active.swap_remove(k);
+                        continue;
+                    }
+                    pg = g.min(0.0);
+                }
+                pg_max = pg_max.max(pg);
+                pg_min = pg_min.min(pg);
+                if pg.abs() > 1e-12 {
+                    let q = x.norm2(i) + 1.0 + d;
+                    let new = (old - g / q).max(0.0);
+                    self.step(x, i, (new - old) * sign);
+                    self.alpha[i] = new;
+                }
+                k += 1;
+            }
+            if pg_max - pg_min <= SVM_TOLERANCE {
+                if active.len() == labelled.len() {
+                    break;
+                }
+                active = (0..labelled.len()).collect();
+                (pg_max_old, pg_min_old) = (f64::INFINITY, f64::NEG_INFINITY);
+                continue;
+            }
+            pg_max_old = if pg_max <= 0.0 { f64::INFINITY } else { pg_max };
+            pg_min_old = if pg_min >= 0.0 { f64::NEG_INFINITY } else { pg_min };
+        }
+        let _ = pg_min_old;
+    }
+
+    fn logistic_epochs(
+        &mut self,
+        x: &Matrix,
+        labelled: &[(usize, bool)],
+        cost: &dyn Fn(bool) -> f64,
+        rng: &mut Rng,
+    ) {
+        let mut order: Vec<usize> = (0..labelled.len()).collect();
+        for _ in 0..MAX_EPOCHS {
+            rng.shuffle(&mut order);
+            let mut max_step: f64 = 0.0;
+            for &k in &order {
+                let (i, y) = labelled[k];
+                let sign = if y { 1.0 } else { -1.0 };
+                let q = x.norm2(i) + 1.0;
+                let margin = sign * (x.dot(i, &self.w) + self.b);
+                let old = self.alpha[i];
+                let new = logistic_coordinate(old, q, margin, cost(y));
+                max_step = max_step.max((new - old).abs() * q);
+                if new != old {
+                    self.step(x, i, (new - old) * sign);
+                    self.alpha[i] = new;
+                }
+            }
+            if max_step < TOLERANCE {
+                break;
+            }
+        }
+    }
+
+    /// w += delta * x_i (and the bias feature).
+    fn step(&mut self, x: &Matrix, i: usize, delta: f64) {
+        let (idx, val) = x.row(i);
+        for (&j, &v) in idx.iter().zip(val) {
+            self.w[j as usize] += delta * f64::from(v);
+        }
+        self.b += delta;
     }
 
     /// Keeps the previous dual solution when `labelled` only adds rows to it; starts afresh

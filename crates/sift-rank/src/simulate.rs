@@ -3,18 +3,18 @@
 //! chosen by the query strategy. The labels are only looked up, one record at a time, as a
 //! screener would reveal them.
 //!
-//! Like `asreview simulate`, the active loop ends once every relevant record is found; here it
-//! also runs on until the stopping rule has spoken, so the simulation can report when the rule
-//! would have stopped a real review and what recall that would have cost. The records left
-//! after that follow the last model's ranking (this cannot change any metric: they are all
-//! irrelevant).
+//! Like `asreview simulate`, the active loop ends once every relevant record is found; the
+//! records left follow the last model's ranking (this cannot change any metric: they are all
+//! irrelevant). The stopping rule is followed to the point where it would have stopped a real
+//! review, which may be later: from then on it sees only irrelevant records, whichever order
+//! they come in, so no more training is needed to know where it fires.
 
 use crate::features::Matrix;
 use crate::metrics::{Metrics, MetricsError, metrics};
 use crate::model::{Balance, Classifier, Trainer};
 use crate::query::{Query, ranking};
 use crate::rng::Rng;
-use crate::stopping::{StopEstimate, hypergeometric_stop};
+use crate::stopping::{StopEstimate, hypergeometric_stop, may_stop};
 
 /// Everything that shapes a simulation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -142,15 +142,27 @@ pub fn simulate(
     let mut found = screened_labels.iter().filter(|&&l| l).count();
     let mut stop: Option<StopPoint> = None;
 
-    while !candidates.is_empty() {
-        if found == n_relevant_total && stop.is_some() && have_scores {
-            break;
+    let stop_point = |screened_labels: &[bool], n_prior: usize| -> Option<StopPoint> {
+        if !may_stop(screened_labels, n, settings.target_recall, settings.confidence) {
+            return None;
         }
+        let estimate = hypergeometric_stop(screened_labels, n, settings.target_recall, settings.confidence);
+        estimate.safe_to_stop.then(|| {
+            let found_after_priors = screened_labels[n_prior..].iter().filter(|&&l| l).count();
+            StopPoint {
+                n_screened: screened_labels.len() - n_prior,
+                recall: found_after_priors as f64 / n_relevant_after_priors as f64,
+                estimate,
+            }
+        })
+    };
+    // The active loop, until every relevant record is found.
+    while !candidates.is_empty() && found < n_relevant_total {
         let both_classes = labelled.iter().any(|(_, y)| *y) && labelled.iter().any(|(_, y)| !*y);
         if both_classes && since_training >= settings.retrain_every {
-            let model = trainer.fit(x, &labelled, &mut rng);
+            trainer.fit_in_place(x, &labelled, &mut rng);
             for &i in &candidates {
-                scores[i] = model.score(x, i);
+                scores[i] = trainer.score(x, i);
             }
             have_scores = true;
             since_training = 0;
@@ -170,18 +182,14 @@ pub fn simulate(
         screened_labels.push(labels[row]);
         found += usize::from(labels[row]);
         if stop.is_none() {
-            let estimate =
-                hypergeometric_stop(&screened_labels, n, settings.target_recall, settings.confidence);
-            if estimate.safe_to_stop {
-                let n_screened = order.len() - priors.len();
-                let found_after_priors = order[priors.len()..].iter().filter(|&&r| labels[r]).count();
-                stop = Some(StopPoint {
-                    n_screened,
-                    recall: found_after_priors as f64 / n_relevant_after_priors as f64,
-                    estimate,
-                });
-            }
+            stop = stop_point(&screened_labels, priors.len());
         }
+    }
+    // Every relevant record is found, so every record still to come is irrelevant whatever
+    // the order: the stopping rule sees the same labels without the model choosing them.
+    while stop.is_none() && screened_labels.len() < n {
+        screened_labels.push(false);
+        stop = stop_point(&screened_labels, priors.len());
     }
     // The rest, all irrelevant, in the last model's order.
     order.extend(ranking(&candidates, &scores));

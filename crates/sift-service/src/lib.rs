@@ -15,6 +15,7 @@ mod import;
 mod report;
 mod reviews;
 mod screening;
+mod simulation;
 
 pub use reviews::{DEFAULT_STREAM, NewReviewSpec};
 
@@ -36,9 +37,12 @@ pub use screening::{
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::decisions::DecisionSource;
 pub use sift_formats::write::ExportFormat;
+pub use sift_rank::plot::recall_curve_svg;
+pub use sift_rank::{Classifier, FeatureOptions, Metrics, Query, StopEstimate, StopPoint};
 pub use sift_store::archive::ArchiveSummary;
 pub use sift_store::records::{RecordFilter, StoredRecord};
 pub use sift_store::screening::{Criterion, FullText, MemberRow};
+pub use simulation::{LabelledSet, Priors, SimulationReport, SimulationSpec, read_labelled_csv, simulate};
 
 /// Who is acting. Members and roles arrive with screening; until then every actor may do
 /// everything, and the name goes into the audit log.

@@ -10,6 +10,7 @@ pub mod records;
 pub mod report;
 pub mod screen;
 pub mod search;
+pub mod simulate;
 pub mod stream;
 pub mod tour;
 
