@@ -158,6 +158,8 @@ def main():
     parser.add_argument("--sift-args", default="", help="extra arguments for sift simulate")
     parser.add_argument("--skip-asreview", action="store_true", help="use only cached ASReview runs")
     parser.add_argument("--asreview-only", action="store_true", help="only run (and cache) ASReview")
+    parser.add_argument("--reverse", action="store_true", help="run ASReview on the sets last to first "
+                        "(a second process can then share the work through the cache)")
     args = parser.parse_args()
     if not args.asreview_only:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "sift-cli"], cwd=ROOT, check=True)
@@ -170,6 +172,8 @@ def main():
             jobs.append((path, rows, pick_priors(rows, seed), seed))
 
     asr = {}
+    if args.reverse:
+        jobs.reverse()
     if not args.skip_asreview:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
             futures = {pool.submit(run_asreview, args.asreview, p, r, pr, s): (p.stem, s) for p, r, pr, s in jobs}
@@ -185,6 +189,8 @@ def main():
 
     if args.asreview_only:
         return
+    if args.reverse:
+        jobs.reverse()
     results = []
     for path, rows, priors, seed in jobs:
         sift = run_sift(sift_args, path, rows, priors, seed)

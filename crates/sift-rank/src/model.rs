@@ -72,7 +72,9 @@ impl Balance {
     }
 }
 
-/// A trained linear scorer.
+/// A trained linear scorer. Weights of features found in one record only are left at zero:
+/// they never move another record's score, so scores are exact for records the model was not
+/// trained on (the ones a ranking is for).
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinearModel {
     pub weights: Vec<f64>,
@@ -196,7 +198,9 @@ impl Trainer {
                 // Squared hinge: D_ii = 1 / (2 C_i), no upper bound.
                 let d = 0.5 / cost(y);
                 let old = self.alpha[i];
-                let g = sign * (x.dot(i, &self.w) + self.b) - 1.0 + d * old;
+                // The row's private features carry weight alpha_i * y_i * x_ij only: their part
+                // of y_i w.x_i is alpha_i * |private|^2.
+                let g = sign * (x.dot(i, &self.w) + self.b) + old * x.private_norm2(i) - 1.0 + d * old;
                 let mut pg = g;
                 if old == 0.0 {
                     if g > pg_max_old {
@@ -244,8 +248,8 @@ impl Trainer {
                 let (i, y) = labelled[k];
                 let sign = if y { 1.0 } else { -1.0 };
                 let q = x.norm2(i) + 1.0;
-                let margin = sign * (x.dot(i, &self.w) + self.b);
                 let old = self.alpha[i];
+                let margin = sign * (x.dot(i, &self.w) + self.b) + old * x.private_norm2(i);
                 let new = logistic_coordinate(old, q, margin, cost(y));
                 max_step = max_step.max((new - old).abs() * q);
                 if new != old {
@@ -333,6 +337,7 @@ fn naive_bayes(
     let n = x.n_features();
     let mut counts = [vec![0.0f64; n], vec![0.0f64; n]];
     let mut class_weight = [0.0f64; 2];
+    let mut private = [0.0f64; 2];
     for &(i, y) in labelled {
         let (class, weight) = if y { (1, w_include) } else { (0, w_exclude) };
         class_weight[class] += weight;
@@ -340,8 +345,10 @@ fn naive_bayes(
         for (&j, &v) in idx.iter().zip(val) {
             counts[class][j as usize] += weight * f64::from(v);
         }
+        private[class] += weight * x.private_sum(i);
     }
-    let totals = [counts[0].iter().sum::<f64>(), counts[1].iter().sum::<f64>()];
+    // Private features count towards a class's total like any other word.
+    let totals = [counts[0].iter().sum::<f64>() + private[0], counts[1].iter().sum::<f64>() + private[1]];
     let weights = (0..n)
         .map(|j| {
             let p1 = (counts[1][j] + alpha) / (totals[1] + alpha * n as f64);
