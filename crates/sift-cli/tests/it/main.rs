@@ -2,12 +2,14 @@
 //! - `commands`: each command end to end on a review file, with exit codes and messages;
 //! - `example`: the published neuropathic-pain review rebuilt, its tables compared cell by cell;
 //! - `postgres`: the same flow with `--database` when `SIFT_TEST_PG_URL` is set;
-//! - `screening`: a team screens, resolves and counts.
+//! - `screening`: a team screens, resolves and counts;
+//! - `simulate`: `sift simulate` on a bundled labelled set.
 
 mod commands;
 mod example;
 mod postgres;
 mod screening;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
