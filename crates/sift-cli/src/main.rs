@@ -142,6 +142,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run(cli.command, &context));
+    // Background work (a ranking refreshed after a vote) is only useful to a running server:
+    // a command ends without waiting for it.
+    runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -12,6 +12,7 @@ mod dedup;
 mod error;
 mod export;
 mod import;
+mod ranking;
 mod report;
 mod reviews;
 mod screening;
@@ -30,6 +31,7 @@ pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
+pub use ranking::RankingStatus;
 pub use report::{FlowSource, ReportBundle, ReportFile, StreamFlow};
 pub use screening::{
     Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, VisibleVote, VoteOutcome,
@@ -87,6 +89,8 @@ impl Locator {
 pub struct Service {
     store: Store,
     review: Review,
+    /// Cached screening orders, shared by clones of this service (see `ranking.rs`).
+    ranker: std::sync::Arc<ranking::Ranker>,
 }
 
 impl Service {

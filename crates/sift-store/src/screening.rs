@@ -544,3 +544,36 @@ pub async fn move_screening(conn: &mut Conn, gone: CitationId, keep: CitationId)
         .await?;
     Ok(())
 }
+
+/// What a ranking model reads of each citation of a stream (its canonical record's title,
+/// abstract and keywords), in citation order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitationText {
+    pub citation: CitationId,
+    pub title: String,
+    pub abstract_text: String,
+    pub keywords: Vec<String>,
+}
+
+pub async fn citation_texts(conn: &mut Conn, stream: StreamId) -> Result<Vec<CitationText>> {
+    let rows = sqlx::query(
+        "SELECT c.id, r.title, r.abstract, r.keywords FROM citations c \
+         JOIN records r ON r.id = c.canonical_record_id WHERE c.stream_id = $1 ORDER BY c.id",
+    )
+    .bind(stream.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let title: Option<String> = r.try_get("title")?;
+            let abstract_text: Option<String> = r.try_get("abstract")?;
+            let keywords: Option<String> = r.try_get("keywords")?;
+            Ok(CitationText {
+                citation: CitationId(r.try_get("id")?),
+                title: title.unwrap_or_default(),
+                abstract_text: abstract_text.unwrap_or_default(),
+                keywords: keywords.and_then(|k| serde_json::from_str(&k).ok()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
