@@ -31,7 +31,7 @@ pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
-pub use ranking::RankingStatus;
+pub use ranking::{RankingPause, RankingStatus};
 pub use report::{FlowSource, ReportBundle, ReportFile, StreamFlow};
 pub use screening::{
     Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, VisibleVote, VoteOutcome,

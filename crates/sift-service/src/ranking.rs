@@ -33,6 +33,16 @@ pub(crate) struct Ranker {
     features: Mutex<HashMap<StreamId, Arc<StreamFeatures>>>,
     rankings: Mutex<HashMap<(StreamId, MemberId), Arc<Ranking>>>,
     in_flight: Mutex<HashSet<(StreamId, MemberId)>>,
+    /// Training waits while a [`RankingPause`] holds this.
+    gate: Arc<tokio::sync::RwLock<()>>,
+}
+
+/// While held, rankings are not retrained (votes and `screen_next` go on as usual, with the
+/// rankings there are). For bulk work, and for tests that must see a vote return while
+/// training waits.
+#[derive(Debug)]
+pub struct RankingPause {
+    _guard: tokio::sync::OwnedRwLockWriteGuard<()>,
 }
 
 /// TF-IDF rows of a stream's citations; rebuilt when the citations change.
@@ -157,8 +167,14 @@ impl Service {
         Ok(RankingStatus { trained_on, known, refreshing })
     }
 
+    /// Holds back all ranking refreshes of this service (and its clones) until dropped.
+    pub async fn pause_ranking(&self) -> RankingPause {
+        RankingPause { _guard: self.ranker.gate.clone().write_owned().await }
+    }
+
     /// Trains on what `viewer` may know and stores the new order.
     async fn rebuild_ranking(&self, stream: StreamId, viewer: Viewer) -> ServiceResult<()> {
+        let _running = self.ranker.gate.read().await;
         let (board, texts_needed) = {
             let mut conn = self.store.read().await?;
             let board = Board::load(&mut conn, self, stream, Stage::TitleAbstract).await?;

@@ -3,6 +3,7 @@
 //! - `import`: searches, all-or-nothing imports, listing and exporting records;
 //! - `archive`: a fully used review survives export and restore byte for byte;
 //! - `dedup`: citations across search rounds, people's decisions, source overlap;
+//! - `ranking`: ranked screening per reviewer, blinding of training, votes never wait;
 //! - `report`: table specs, characteristics tables, typed-in flow counts, the report bundle;
 //! - `screening`: roles, blinding on every read path, conflicts, full text, PRISMA counts,
 //!   and concurrent voters on one file.
@@ -10,5 +11,6 @@
 mod archive;
 mod dedup;
 mod import;
+mod ranking;
 mod report;
 mod screening;
