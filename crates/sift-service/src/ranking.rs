@@ -33,6 +33,8 @@ pub(crate) struct Ranker {
     features: Mutex<HashMap<StreamId, Arc<StreamFeatures>>>,
     rankings: Mutex<HashMap<(StreamId, MemberId), Arc<Ranking>>>,
     in_flight: Mutex<HashSet<(StreamId, MemberId)>>,
+    /// Each stream's title/abstract citation list, with the fingerprint it was read at.
+    citations: Mutex<HashMap<StreamId, ([i64; 4], Arc<Vec<store::ScreeningCitation>>)>>,
     /// Training waits while a [`RankingPause`] holds this.
     gate: Arc<tokio::sync::RwLock<()>>,
 }
@@ -108,6 +110,25 @@ impl Ranker {
         // Waiting citations the ranking has never seen (new imports) come after ranked ones.
         let first = waiting.iter().min_by_key(|c| ranking.position.get(c).copied().unwrap_or(usize::MAX));
         (first.copied(), stale)
+    }
+
+    /// The stream's citations from the cache when `fingerprint` still matches.
+    pub(crate) fn cached_citations(
+        &self,
+        stream: StreamId,
+        fingerprint: [i64; 4],
+    ) -> Option<Arc<Vec<store::ScreeningCitation>>> {
+        let cache = self.citations.lock().expect("citation cache");
+        cache.get(&stream).filter(|(f, _)| *f == fingerprint).map(|(_, c)| c.clone())
+    }
+
+    pub(crate) fn keep_citations(
+        &self,
+        stream: StreamId,
+        fingerprint: [i64; 4],
+        citations: Arc<Vec<store::ScreeningCitation>>,
+    ) {
+        self.citations.lock().expect("citation cache").insert(stream, (fingerprint, citations));
     }
 
     fn start(&self, key: (StreamId, MemberId)) -> bool {

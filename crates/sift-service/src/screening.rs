@@ -1006,7 +1006,18 @@ impl Board {
             .into_iter()
             .find(|s| s.stage == stage)
             .expect("every stage has settings");
-        let all = store::screening_citations(conn, stream).await?;
+        // Reading 100,000 citations row by row costs seconds (sqlx moves SQLite rows one at a
+        // time between threads); the list only changes with imports and dedup, which the
+        // fingerprint (computed inside the database) notices.
+        let fingerprint = store::citations_fingerprint(conn, stream).await?;
+        let all: Vec<ScreeningCitation> = match service.ranker.cached_citations(stream, fingerprint) {
+            Some(cached) => cached.as_ref().clone(),
+            None => {
+                let all = store::screening_citations(conn, stream).await?;
+                service.ranker.keep_citations(stream, fingerprint, std::sync::Arc::new(all.clone()));
+                all
+            }
+        };
         let citations = match stage {
             Stage::TitleAbstract => all.into_iter().filter(|c| c.from_database).collect(),
             Stage::FullText => {
