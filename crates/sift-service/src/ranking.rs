@@ -34,7 +34,7 @@ pub(crate) struct Ranker {
     rankings: Mutex<HashMap<(StreamId, MemberId), Arc<Ranking>>>,
     in_flight: Mutex<HashSet<(StreamId, MemberId)>>,
     /// Each stream's title/abstract citation list, with the fingerprint it was read at.
-    citations: Mutex<HashMap<StreamId, ([i64; 4], Arc<Vec<store::ScreeningCitation>>)>>,
+    citations: Mutex<HashMap<StreamId, CachedCitations>>,
     /// Training waits while a [`RankingPause`] holds this.
     gate: Arc<tokio::sync::RwLock<()>>,
 }
@@ -46,6 +46,9 @@ pub(crate) struct Ranker {
 pub struct RankingPause {
     _guard: tokio::sync::OwnedRwLockWriteGuard<()>,
 }
+
+/// A stream's citation list and the fingerprint it was read at.
+type CachedCitations = ([i64; 4], Arc<Vec<store::ScreeningCitation>>);
 
 /// TF-IDF rows of a stream's citations; rebuilt when the citations change.
 #[derive(Debug)]
