@@ -48,7 +48,7 @@ pub struct RankingPause {
 }
 
 /// A stream's citation list and the fingerprint it was read at.
-type CachedCitations = ([i64; 4], Arc<Vec<store::ScreeningCitation>>);
+type CachedCitations = ([i64; 5], Arc<Vec<store::ScreeningCitation>>);
 
 /// TF-IDF rows of a stream's citations; rebuilt when the citations change.
 #[derive(Debug)]
@@ -119,7 +119,7 @@ impl Ranker {
     pub(crate) fn cached_citations(
         &self,
         stream: StreamId,
-        fingerprint: [i64; 4],
+        fingerprint: [i64; 5],
     ) -> Option<Arc<Vec<store::ScreeningCitation>>> {
         let cache = self.citations.lock().expect("citation cache");
         cache.get(&stream).filter(|(f, _)| *f == fingerprint).map(|(_, c)| c.clone())
@@ -128,7 +128,7 @@ impl Ranker {
     pub(crate) fn keep_citations(
         &self,
         stream: StreamId,
-        fingerprint: [i64; 4],
+        fingerprint: [i64; 5],
         citations: Arc<Vec<store::ScreeningCitation>>,
     ) {
         self.citations.lock().expect("citation cache").insert(stream, (fingerprint, citations));

@@ -578,18 +578,27 @@ pub async fn citation_texts(conn: &mut Conn, stream: StreamId) -> Result<Vec<Cit
         .collect()
 }
 
-/// A cheap summary of a stream's citations and their membership (counts and largest ids,
-/// computed in the database without moving rows): when it is unchanged, so is the list
-/// `screening_citations` returns, and a caller may keep using a copy.
-pub async fn citations_fingerprint(conn: &mut Conn, stream: StreamId) -> Result<[i64; 4]> {
+/// A cheap summary of a stream's citations and their membership, computed in the database
+/// without moving rows: citations of the stream (count, largest id), the largest record id
+/// (imports), the latest dedup decision (every merge and split is logged there) and the
+/// other-methods provenance. When it is unchanged, so is the list `screening_citations`
+/// returns, and a caller may keep using a copy.
+pub async fn citations_fingerprint(conn: &mut Conn, stream: StreamId) -> Result<[i64; 5]> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n, COALESCE(MAX(c.id), 0) AS max_id, \
-           (SELECT COUNT(*) FROM citation_records cr JOIN citations c2 ON c2.id = cr.citation_id WHERE c2.stream_id = $1) AS n_members, \
-           (SELECT COALESCE(MAX(ss.search_id), 0) + COUNT(*) FROM search_sources ss) AS sources \
+           (SELECT COALESCE(MAX(id), 0) FROM records) AS max_record, \
+           (SELECT COALESCE(MAX(id), 0) FROM dedup_decisions) AS max_decision, \
+           (SELECT COUNT(*) FROM search_sources) AS sources \
          FROM citations c WHERE c.stream_id = $1",
     )
     .bind(stream.0)
     .fetch_one(conn)
     .await?;
-    Ok([row.try_get("n")?, row.try_get("max_id")?, row.try_get("n_members")?, row.try_get("sources")?])
+    Ok([
+        row.try_get("n")?,
+        row.try_get("max_id")?,
+        row.try_get("max_record")?,
+        row.try_get("max_decision")?,
+        row.try_get("sources")?,
+    ])
 }
