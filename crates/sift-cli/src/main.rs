@@ -104,6 +104,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Restore a review from an archive written by `sift export --archive`.
     Import(cmd::export::ImportArgs),
+    /// Replay a labelled set through the ranking model: order, metrics, recall curve.
+    Simulate(cmd::simulate::Args),
     /// Convert bibliographic files between formats, without a review.
     Convert(cmd::convert::Args),
     /// Show the review's audit log.
@@ -146,6 +148,9 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run(cli.command, &context));
+    // Background work (a ranking refreshed after a vote) is only useful to a running server:
+    // a command ends without waiting for it.
+    runtime.shutdown_background();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -209,6 +214,7 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Export(args) => cmd::export::run(args, context).await,
         Command::Import(args) => cmd::export::import(args, context).await,
         Command::Convert(args) => cmd::convert::run(args),
+        Command::Simulate(args) => cmd::simulate::run(args),
         Command::Log(args) => cmd::init::log(args, context).await,
         Command::Tour(args) => cmd::tour::run(args, context).await,
         Command::Example(args) => cmd::example::run(args, context).await,

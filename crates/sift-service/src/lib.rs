@@ -13,9 +13,11 @@ mod dedup;
 mod error;
 mod export;
 mod import;
+mod ranking;
 mod report;
 mod reviews;
 mod screening;
+mod simulation;
 
 pub use reviews::{DEFAULT_STREAM, NewReviewSpec};
 
@@ -34,6 +36,7 @@ pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};
+pub use ranking::{RankingPause, RankingStatus};
 pub use report::{FlowSource, ReportBundle, ReportFile, StreamFlow};
 pub use screening::{
     Agreement, CitationView, NextCitation, PairAgreement, Permission, Progress, Screened, UpdateCounts,
@@ -42,9 +45,12 @@ pub use screening::{
 pub use sift_dedup::Policy as DedupPolicy;
 pub use sift_formats::decisions::DecisionSource;
 pub use sift_formats::write::ExportFormat;
+pub use sift_rank::plot::recall_curve_svg;
+pub use sift_rank::{Classifier, FeatureOptions, Metrics, Query, StopEstimate, StopPoint};
 pub use sift_store::archive::ArchiveSummary;
 pub use sift_store::records::{RecordFilter, StoredRecord};
 pub use sift_store::screening::{Criterion, FullText, MemberRow};
+pub use simulation::{LabelledSet, Priors, SimulationReport, SimulationSpec, read_labelled_csv, simulate};
 
 /// Who is acting. Members and roles arrive with screening; until then every actor may do
 /// everything, and the name goes into the audit log.
@@ -89,6 +95,8 @@ impl Locator {
 pub struct Service {
     store: Store,
     review: Review,
+    /// Cached screening orders, shared by clones of this service (see `ranking.rs`).
+    ranker: std::sync::Arc<ranking::Ranker>,
 }
 
 impl Service {

@@ -77,7 +77,7 @@ impl Service {
             let mut conn = store.read().await?;
             reviews::review_by_id(&mut conn, id).await?
         };
-        Ok(Service { store, review })
+        Ok(Service { store, review, ranker: Default::default() })
     }
 
     /// Opens an existing review.
@@ -117,7 +117,7 @@ impl Service {
             }
         };
         drop(conn);
-        Ok(Service { store, review })
+        Ok(Service { store, review, ranker: Default::default() })
     }
 
     /// Every review in a database (a `.sift` file holds one).

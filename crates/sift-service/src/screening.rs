@@ -84,6 +84,10 @@ pub struct Progress {
     pub seconds_per_vote: Vec<(String, Option<f64>)>,
     /// Resolved citations by how they were resolved.
     pub by_method: Vec<(Method, usize)>,
+    /// The stopping aid (title/abstract only, once something is resolved): the hypergeometric
+    /// rule over resolved decisions in the order they were made, for recall >= 95 % with 95 %
+    /// confidence. See docs/ranking.md for what it assumes.
+    pub stopping: Option<sift_rank::StopEstimate>,
 }
 
 /// Agreement between two reviewers over the resolved citations both voted on.
@@ -246,7 +250,9 @@ impl Service {
         Ok(())
     }
 
-    /// The next citation `actor` should screen at `stage`, in import order.
+    /// The next citation `actor` should screen at `stage`: at title/abstract, the most likely
+    /// relevant by `actor`'s latest ranking once they know an include and an exclude (see
+    /// `ranking.rs`); otherwise, and at full text, in import order.
     pub async fn screen_next(
         &self,
         actor: &Actor,
@@ -273,7 +279,19 @@ impl Service {
                 waiting.push(c.id);
             }
         }
-        let Some(&first) = waiting.first() else { return Ok(None) };
+        let Some(&import_first) = waiting.first() else { return Ok(None) };
+        let mut first = import_first;
+        if stage == Stage::TitleAbstract {
+            let known = crate::ranking::known_labels(&board, &viewer);
+            let has_both = known.iter().any(|(_, y)| *y) && known.iter().any(|(_, y)| !*y);
+            if has_both {
+                let (ranked, stale) = self.ranker.first_waiting(stream.id, viewer.member, &waiting, &known);
+                if stale {
+                    self.spawn_ranking_refresh(stream.id, viewer);
+                }
+                first = ranked.unwrap_or(import_first);
+            }
+        }
         let canonical = board
             .citations
             .iter()
@@ -347,6 +365,10 @@ impl Service {
         )
         .await?;
         tx.commit().await?;
+        if stage == Stage::TitleAbstract {
+            // In the background: the vote is already committed and returns now.
+            self.spawn_ranking_refresh(stream, viewer);
+        }
         let status = match automatic {
             Some((d, _)) => Status::Resolved(d),
             None => status,
@@ -508,6 +530,12 @@ impl Service {
                 (names.get(&m).cloned().unwrap_or_default(), median)
             })
             .collect();
+        let stopping = (stage == Stage::TitleAbstract && !board.resolutions.is_empty()).then(|| {
+            let mut resolved: Vec<&Resolution> = board.resolutions.values().collect();
+            resolved.sort_by(|a, b| a.at.cmp(&b.at).then(a.citation.0.cmp(&b.citation.0)));
+            let labels: Vec<bool> = resolved.iter().map(|r| r.decision == Decision::Include).collect();
+            sift_rank::hypergeometric_stop(&labels, board.citations.len(), 0.95, 0.95)
+        });
         let mut by_method: BTreeMap<&'static str, (Method, usize)> = BTreeMap::new();
         for r in board.resolutions.values() {
             by_method.entry(r.method.as_str()).or_insert((r.method, 0)).1 += 1;
@@ -525,6 +553,7 @@ impl Service {
                 .collect(),
             seconds_per_vote,
             by_method: by_method.into_values().collect(),
+            stopping,
             settings: board.settings,
         })
     }
@@ -1067,7 +1096,18 @@ impl Board {
             .into_iter()
             .find(|s| s.stage == stage)
             .expect("every stage has settings");
-        let all = store::screening_citations(conn, stream).await?;
+        // Reading 100,000 citations row by row costs seconds (sqlx moves SQLite rows one at a
+        // time between threads); the list only changes with imports and dedup, which the
+        // fingerprint (computed inside the database) notices.
+        let fingerprint = store::citations_fingerprint(conn, stream).await?;
+        let all: Vec<ScreeningCitation> = match service.ranker.cached_citations(stream, fingerprint) {
+            Some(cached) => cached.as_ref().clone(),
+            None => {
+                let all = store::screening_citations(conn, stream).await?;
+                service.ranker.keep_citations(stream, fingerprint, std::sync::Arc::new(all.clone()));
+                all
+            }
+        };
         let citations = match stage {
             Stage::TitleAbstract => all.into_iter().filter(|c| c.from_database).collect(),
             Stage::FullText => {

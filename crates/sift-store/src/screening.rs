@@ -560,3 +560,61 @@ pub async fn move_screening(conn: &mut Conn, gone: CitationId, keep: CitationId)
         .await?;
     Ok(())
 }
+
+/// What a ranking model reads of each citation of a stream (its canonical record's title,
+/// abstract and keywords), in citation order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CitationText {
+    pub citation: CitationId,
+    pub title: String,
+    pub abstract_text: String,
+    pub keywords: Vec<String>,
+}
+
+pub async fn citation_texts(conn: &mut Conn, stream: StreamId) -> Result<Vec<CitationText>> {
+    let rows = sqlx::query(
+        "SELECT c.id, r.title, r.abstract, r.keywords FROM citations c \
+         JOIN records r ON r.id = c.canonical_record_id WHERE c.stream_id = $1 ORDER BY c.id",
+    )
+    .bind(stream.0)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let title: Option<String> = r.try_get("title")?;
+            let abstract_text: Option<String> = r.try_get("abstract")?;
+            let keywords: Option<String> = r.try_get("keywords")?;
+            Ok(CitationText {
+                citation: CitationId(r.try_get("id")?),
+                title: title.unwrap_or_default(),
+                abstract_text: abstract_text.unwrap_or_default(),
+                keywords: keywords.and_then(|k| serde_json::from_str(&k).ok()).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// A cheap summary of a stream's citations and their membership, computed in the database
+/// without moving rows: citations of the stream (count, largest id), the largest record id
+/// (imports), the latest dedup decision (every merge and split is logged there) and the
+/// other-methods provenance. When it is unchanged, so is the list `screening_citations`
+/// returns, and a caller may keep using a copy.
+pub async fn citations_fingerprint(conn: &mut Conn, stream: StreamId) -> Result<[i64; 5]> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n, COALESCE(MAX(c.id), 0) AS max_id, \
+           (SELECT COALESCE(MAX(id), 0) FROM records) AS max_record, \
+           (SELECT COALESCE(MAX(id), 0) FROM dedup_decisions) AS max_decision, \
+           (SELECT COUNT(*) FROM search_sources) AS sources \
+         FROM citations c WHERE c.stream_id = $1",
+    )
+    .bind(stream.0)
+    .fetch_one(conn)
+    .await?;
+    Ok([
+        row.try_get("n")?,
+        row.try_get("max_id")?,
+        row.try_get("max_record")?,
+        row.try_get("max_decision")?,
+        row.try_get("sources")?,
+    ])
+}

@@ -11,6 +11,7 @@ pub mod report;
 pub mod screen;
 pub mod search;
 pub mod serve;
+pub mod simulate;
 pub mod stream;
 pub mod tour;
 

@@ -281,12 +281,32 @@ pub async fn screen(command: ScreenCommand, context: &Context) -> Result<()> {
     match command {
         ScreenCommand::Next { review, stage, stream } => {
             let service = open(&review, context).await?;
-            let next = service.screen_next(&context.actor, stream.as_deref(), stage).await;
+            // A one-shot command cannot use a ranking refreshed in the background later: bring
+            // it up to date first (this waits for training; votes never do).
+            let ranked = if stage == Stage::TitleAbstract {
+                service.refresh_ranking(&context.actor, stream.as_deref()).await.map(Some)
+            } else {
+                Ok(None)
+            };
+            let (ranked, next) = match ranked {
+                Ok(status) => (status, service.screen_next(&context.actor, stream.as_deref(), stage).await),
+                Err(e) => (None, Err(e)),
+            };
             service.close().await;
             match next? {
                 None => println!("nothing left for {} to screen at {stage}", context.actor.name),
                 Some(n) => {
                     println!("citation {} ({stage}; {} done, {} to go)", n.citation, n.done, n.remaining);
+                    if let Some(status) = &ranked {
+                        match status.trained_on {
+                            Some(k) => {
+                                println!("ranked by relevance (model trained on {k} decisions you may see)")
+                            }
+                            None => println!(
+                                "in import order (ranking starts once you know an include and an exclude)"
+                            ),
+                        }
+                    }
                     print_record(&n.record);
                     println!();
                     println!(
@@ -403,6 +423,17 @@ pub async fn progress(args: StageArgs, context: &Context) -> Result<()> {
     if !p.by_method.is_empty() {
         let methods: Vec<String> = p.by_method.iter().map(|(m, n)| format!("{m} {n}")).collect();
         println!("resolved by: {}", methods.join(", "));
+    }
+    if let Some(stop) = &p.stopping {
+        println!(
+            "stopping aid: relevant found {}; with {:.0} % confidence recall >= {:.0} %; safe to stop at {:.0} % recall: {}; {} records left to check",
+            stop.n_relevant_found,
+            stop.confidence * 100.0,
+            (stop.recall_lower_bound * 100.0).floor(),
+            stop.target_recall * 100.0,
+            if stop.safe_to_stop { "yes" } else { "no" },
+            stop.n_remaining()
+        );
     }
     Ok(())
 }

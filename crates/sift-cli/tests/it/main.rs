@@ -5,6 +5,7 @@
 //! - `postgres`: the same flow with `--database` when `SIFT_TEST_PG_URL` is set;
 //! - `screening`: a team screens, resolves and counts;
 //! - `serve`: `sift serve` as a process: setup link, prompt-created owner, usage errors.
+//! - `simulate`: `sift simulate` on a bundled labelled set.
 
 mod commands;
 mod dedup_corpus;
@@ -12,6 +13,7 @@ mod example;
 mod postgres;
 mod screening;
 mod serve;
+mod simulate;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
