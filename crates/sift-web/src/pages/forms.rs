@@ -211,7 +211,10 @@ pub struct DefinitionForm {
 /// is not about the definition.
 fn refusal(error: ServiceError) -> Result<String, WebError> {
     match error {
-        ServiceError::Invalid { field, message } => Ok(format!("{field}: {message}")),
+        ServiceError::Invalid { field, message } => Ok(match field.split_once(' ') {
+            Some((_, rest)) => format!("{rest}: {message}"),
+            None => message,
+        }),
         ServiceError::Conflict(message) => Ok(message),
         other => Err(other.into()),
     }

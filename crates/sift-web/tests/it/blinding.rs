@@ -24,6 +24,9 @@ async fn everything_visible_to(f: &Fixture, user: &User) -> Vec<(String, String)
         "/r/alpha/screen?stage=full-text",
         "/r/alpha/reports",
         "/r/alpha/conflicts",
+        "/r/alpha/forms",
+        "/r/alpha/chart",
+        "/r/alpha/appraise/1",
     ];
     for page in pages {
         out.push((page.to_string(), get(&f.app, page, As::Cookie(user)).await.body));
@@ -35,6 +38,9 @@ async fn everything_visible_to(f: &Fixture, user: &User) -> Vec<(String, String)
         "/api/v1/reviews/alpha/citations/1",
         "/api/v1/reviews/alpha/conflicts",
         "/api/v1/reviews/alpha/flow",
+        "/api/v1/reviews/alpha/forms",
+        "/api/v1/reviews/alpha/appraisals",
+        "/api/v1/reviews/alpha/levels",
     ];
     for route in api {
         out.push((route.to_string(), get(&f.app, route, As::Bearer(user)).await.body));
