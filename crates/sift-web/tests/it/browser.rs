@@ -288,6 +288,11 @@ async fn charting_compare_and_appraisal_in_a_browser() {
     assert!(text(&ellen).await.contains("not started"));
     ellen.goto(&format!("{base}/r/alpha/chart/characteristics/1")).await.unwrap();
     shot(&ellen, "21-chart-empty").await;
+    // Complete without the required design: refused, the error beside the field.
+    ellen.find(Locator::Id("complete")).await.unwrap().click().await.unwrap();
+    ellen.find(Locator::Css(".chart-form > p > button[type=submit]")).await.unwrap().click().await.unwrap();
+    ellen.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("f-design-err")).await.unwrap();
+    shot(&ellen, "21b-chart-error").await;
     let type_in = |id: &'static str, value: &'static str| {
         let ellen = ellen.clone();
         async move { ellen.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap() }
@@ -302,7 +307,7 @@ async fn charting_compare_and_appraisal_in_a_browser() {
     ellen.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("f-arms-2--name")).await.unwrap();
     type_in("f-arms-2--name", "Placebo").await;
     type_in("f-arms-2--n", "30").await;
-    ellen.find(Locator::Id("complete")).await.unwrap().click().await.unwrap();
+    assert!(ellen.find(Locator::Id("complete")).await.unwrap().is_selected().await.unwrap(), "kept checked");
     shot(&ellen, "22-chart-filled").await;
     ellen.find(Locator::Css(".chart-form > p > button[type=submit]")).await.unwrap().click().await.unwrap();
     ellen.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".flash.ok")).await.unwrap();
