@@ -308,6 +308,7 @@ pub struct ChartLine {
     pub title: String,
     pub meta: String,
     pub state: &'static str,
+    pub settled: bool,
 }
 
 pub struct FormBoard {
@@ -337,6 +338,7 @@ pub async fn list(
     for form in service.forms().await? {
         let mine = service.my_chart_states(&actor, &form.name).await?;
         let progress = service.chart_progress(&form.name).await?;
+        let (_, consensus) = service.chart_consensus(&form.name).await?;
         let lines = citations
             .iter()
             .map(|c| {
@@ -346,6 +348,7 @@ pub async fn list(
                     meta.push_str(&format!(" ({y})"));
                 }
                 ChartLine {
+                    settled: consensus.contains_key(&c.citation),
                     citation: c.citation.0,
                     title: r.title.clone().unwrap_or_else(|| "(no title)".into()),
                     meta,
@@ -550,6 +553,7 @@ struct ComparePage {
     charters: Vec<String>,
     lines: Vec<CompareLine>,
     n_differ: usize,
+    has_consensus: bool,
     message: String,
     error: String,
 }
@@ -617,6 +621,7 @@ async fn draw_compare(
         form: form_name.to_string(),
         head: head(service, &actor, citation).await?,
         n_differ: lines.iter().filter(|l| !l.agree).count(),
+        has_consensus: lines.iter().any(|l| !l.consensus.is_empty()),
         charters,
         lines,
         message,
