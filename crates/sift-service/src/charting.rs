@@ -474,3 +474,54 @@ impl Service {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignable_text_reads_back_as_the_same_value() {
+        let form: Form = toml::from_str(
+            r#"
+name = "f"
+[[fields]]
+key = "n"
+label = "N"
+type = "integer_pair"
+[[fields]]
+key = "weeks"
+label = "Weeks"
+type = "number"
+[[fields]]
+key = "outcomes"
+label = "Outcomes"
+type = "multiple_choice"
+options = ["Pain", "Sleep; night", "Mood"]
+[[fields]]
+key = "arms"
+label = "Arms"
+type = "group"
+fields = [
+  { key = "name", label = "Arm", type = "text" },
+  { key = "n", label = "n", type = "integer" },
+  { key = "tags", label = "Tags", type = "multiple_choice", options = ["a", "b"] },
+]
+"#,
+        )
+        .unwrap();
+        let mut values = Values::new();
+        for (key, text) in [
+            ("n", "31/32"),
+            ("weeks", "1.5"),
+            ("outcomes", "Pain; Mood"),
+            ("arms", r#"[{"name": "Gabapentin, 300 mg", "n": 80, "tags": "a; b"}, {"name": "Placebo"}]"#),
+        ] {
+            form.assign(&mut values, key, text).unwrap();
+        }
+        for (key, value) in &values {
+            let mut again = Values::new();
+            form.assign(&mut again, key, &assignable_text(value)).unwrap();
+            assert_eq!(&again[key], value, "{key}: {}", assignable_text(value));
+        }
+    }
+}

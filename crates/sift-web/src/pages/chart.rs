@@ -541,6 +541,8 @@ pub struct CompareLine {
     pub typed_chosen: bool,
     pub consensus: String,
     pub error: String,
+    /// How to type a value of this field.
+    pub hint: String,
 }
 
 #[derive(Template)]
@@ -571,6 +573,7 @@ async fn draw_compare(
 ) -> WebResult<String> {
     let (service, actor, viewer) = authorized(state, auth, slug, Permission::Read).await?;
     let fields = service.compare_chart(&actor, form_name, citation).await?;
+    let form = form_named(service, form_name).await?;
     let charters: Vec<String> =
         fields.first().map(|f| f.values.iter().map(|(c, _)| c.clone()).collect()).unwrap_or_default();
     let (error_key, error_text) = error.unwrap_or_default();
@@ -596,6 +599,7 @@ async fn draw_compare(
                 None => String::new(),
             };
             CompareLine {
+                hint: form.field(&f.key).map(|d| typing_hint(&d.kind)).unwrap_or_default(),
                 error: if f.key == error_key { error_text.clone() } else { String::new() },
                 values: f
                     .values
@@ -628,6 +632,24 @@ async fn draw_compare(
         error: general_error,
     };
     Ok(render(&page)?.0)
+}
+
+/// How a value of a field is typed as text, for the compare page's own-value box.
+fn typing_hint(kind: &FieldKind) -> String {
+    match kind {
+        FieldKind::IntegerPair => "31/32, or a total".into(),
+        FieldKind::MultipleChoice { options } => {
+            format!("choices separated by ; from: {}", options.join(", "))
+        }
+        FieldKind::SingleChoice { options } => format!("one of: {}", options.join(", ")),
+        FieldKind::YesNoUnclear => "yes, no or unclear".into(),
+        FieldKind::Date => "YYYY, YYYY-MM or YYYY-MM-DD".into(),
+        FieldKind::Group { fields } => {
+            let cells: Vec<String> = fields.iter().map(|f| format!("\"{}\": \"…\"", f.key)).collect();
+            format!("rows as JSON: [{{{}}}]", cells.join(", "))
+        }
+        _ => String::new(),
+    }
 }
 
 pub async fn compare(
