@@ -389,7 +389,7 @@ struct ChartPage {
     complete: bool,
     saved_state: &'static str,
     message: String,
-    errors: Vec<String>,
+    errors: Vec<(String, String)>,
     may_compare: bool,
 }
 
@@ -420,12 +420,13 @@ async fn draw_chart(
         (false, false) => "draft",
     };
     let raw = raw.unwrap_or_else(|| values_to_raw(&form, &saved));
-    let mut summary: Vec<String> = errors.get("").into_iter().cloned().collect();
-    summary.extend(
-        form.fields
-            .iter()
-            .filter_map(|f| errors.get(&format!("f.{}", f.key)).map(|e| format!("{}: {e}", f.label))),
-    );
+    // (text, the id of the message beside its field), for links from the summary.
+    let mut summary: Vec<(String, String)> =
+        errors.get("").into_iter().map(|e| (e.clone(), String::new())).collect();
+    summary.extend(form.fields.iter().filter_map(|f| {
+        let name = format!("f.{}", f.key);
+        errors.get(&name).map(|e| (format!("{}: {e}", f.label), format!("{}-err", html_id(&name))))
+    }));
     let page = ChartPage {
         nav: Nav::review(auth, service, &viewer, "charting"),
         form_path: url_encode(&form.name),
