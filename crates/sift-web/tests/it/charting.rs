@@ -334,7 +334,14 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     .await;
     assert_eq!(agon_chart.status, StatusCode::SEE_OTHER);
 
+    // The control: ellen's own page and JSON carry her value.
+    assert!(get(&f.app, CHART, As::Cookie(&f.ellen)).await.body.contains(PLANTED));
+    let own = get(&f.app, "/api/v1/reviews/alpha/chart/characteristics/1", As::Bearer(&f.ellen)).await;
+    assert!(own.body.contains(PLANTED), "{}", own.body);
     let pages = [
+        "/",
+        "/r/alpha",
+        "/r/alpha/screen?stage=full-text&citation=1",
         "/r/alpha/chart",
         CHART,
         "/r/alpha/chart/characteristics/1/compare",
@@ -347,6 +354,9 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         "/api/v1/reviews/alpha/chart/characteristics/1/compare",
         "/api/v1/reviews/alpha/forms/characteristics/progress",
         "/api/v1/reviews/alpha/appraisals",
+        "/api/v1/reviews/alpha/citations/1?stage=full-text",
+        "/api/v1/reviews/alpha/forms",
+        "/api/v1/reviews/alpha/levels",
     ];
     for user in [&f.agon, &f.guest] {
         for page in pages {
