@@ -12,9 +12,9 @@ use crate::support::{As, Fixture, User, fixture, get, post_form, post_json, send
 /// Every route that touches a review, with a request that would succeed for a suitable
 /// member of it (citation 1 exists in both reviews).
 /// A request body: content type and text.
-type Body = Option<(&'static str, String)>;
+pub type Body = Option<(&'static str, String)>;
 
-fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
+pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
     let form = |s: String| Some(("application/x-www-form-urlencoded", s));
     let json = |v: serde_json::Value| Some(("application/json", v.to_string()));
     vec![
