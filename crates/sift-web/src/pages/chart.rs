@@ -588,10 +588,12 @@ async fn draw_compare(
             let pick = posted.map(|p| first(p, &format!("pick.{}", f.key)));
             let consensus = f.consensus.clone().unwrap_or_default();
             let default_pick = match &f.consensus {
-                Some(c) => {
-                    f.values.iter().position(|(_, v)| v == c).map_or("typed".to_string(), |i| format!("c{i}"))
-                }
-                None => "c0".to_string(),
+                Some(c) => f
+                    .values
+                    .iter()
+                    .find(|(_, v)| v == c)
+                    .map_or("typed".to_string(), |(n, _)| format!("charter:{n}")),
+                None => f.values.first().map(|(n, _)| format!("charter:{n}")).unwrap_or_default(),
             };
             let pick = pick.filter(|p| !p.is_empty()).unwrap_or(default_pick);
             let typed = match posted {
@@ -608,7 +610,7 @@ async fn draw_compare(
                     .zip(&f.texts)
                     .enumerate()
                     .map(|(i, ((c, shown), text))| {
-                        (i, c.clone(), shown.clone(), text.clone(), pick == format!("c{i}"))
+                        (i, c.clone(), shown.clone(), text.clone(), pick == format!("charter:{c}"))
                     })
                     .collect(),
                 typed_chosen: pick == "typed",
@@ -679,7 +681,10 @@ pub async fn settle(
         .iter()
         .map(|f| {
             let pick = first(&raw, &format!("pick.{}", f.key));
-            let text = match pick.strip_prefix('c').and_then(|i| i.parse::<usize>().ok()) {
+            // A charter is picked by name, so a charter who charts meanwhile shifts nothing.
+            let charter =
+                pick.strip_prefix("charter:").and_then(|n| f.values.iter().position(|(c, _)| c == n));
+            let text = match charter {
                 Some(i) => f.texts.get(i).cloned().unwrap_or_default(),
                 None => first(&raw, &format!("typed.{}", f.key)),
             };

@@ -380,7 +380,7 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         &f.app,
         "/r/alpha/chart/characteristics/1/compare",
         As::Cookie(&f.agon),
-        &form_body(&f.agon, &[("pick.design", "c1")]),
+        &form_body(&f.agon, &[("pick.design", "charter:agon")]),
     )
     .await;
     assert_eq!(settle.status, StatusCode::FORBIDDEN);
@@ -403,14 +403,19 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         "{}",
         compare.body
     );
-    // She takes agon's design (charter order: ellen, agon), the agreed pair, types the weeks.
+    // She takes agon's design, the agreed pair, and types the weeks.
     let settle = post_form(
         &f.app,
         "/r/alpha/chart/characteristics/1/compare",
         As::Cookie(&f.katrin),
         &form_body(
             &f.katrin,
-            &[("pick.design", "c1"), ("pick.patients", "c0"), ("pick.weeks", "typed"), ("typed.weeks", "8")],
+            &[
+                ("pick.design", "charter:agon"),
+                ("pick.patients", "charter:ellen"),
+                ("pick.weeks", "typed"),
+                ("typed.weeks", "8"),
+            ],
         ),
     )
     .await;
@@ -425,7 +430,10 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         &f.app,
         "/r/alpha/chart/characteristics/1/compare",
         As::Cookie(&f.katrin),
-        &form_body(&f.katrin, &[("pick.design", "c1"), ("pick.weeks", "typed"), ("typed.weeks", "soon")]),
+        &form_body(
+            &f.katrin,
+            &[("pick.design", "charter:agon"), ("pick.weeks", "typed"), ("typed.weeks", "soon")],
+        ),
     )
     .await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
