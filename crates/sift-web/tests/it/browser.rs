@@ -337,6 +337,11 @@ async fn charting_compare_and_appraisal_in_a_browser() {
     log_in(&root, &base, "root").await;
     root.goto(&format!("{base}/r/alpha/forms")).await.unwrap();
     shot(&root, "27-forms").await;
+    // Tablet width: the chart page with its rows.
+    ellen.set_window_size(800, 1100).await.unwrap();
+    ellen.goto(&format!("{base}/r/alpha/chart/characteristics/1")).await.unwrap();
+    ellen.find(Locator::Id("f-arms-1--name")).await.unwrap().send_keys("").await.unwrap();
+    shot(&ellen, "28-chart-tablet").await;
 
     for client in [ellen, katrin, root] {
         client.close().await.unwrap();
