@@ -20,6 +20,9 @@ pub struct ComparedField {
     pub label: String,
     /// (charter, value as shown), charters in order of their member id.
     pub values: Vec<(String, String)>,
+    /// Each charter's value as text that [`Form::assign`] takes back (the same order as
+    /// `values`; empty when they left the field empty), for settling on one of them.
+    pub texts: Vec<String>,
     pub agree: bool,
     pub consensus: Option<String>,
 }
@@ -31,6 +34,27 @@ pub struct ChartProgress {
     /// Citations charted complete, per charter.
     pub per_charter: Vec<(String, usize)>,
     pub n_consensus: usize,
+}
+
+/// A value as text that [`Form::assign`] parses back into it: choices joined with "; ",
+/// a group's rows as a JSON array of objects.
+pub fn assignable_text(value: &Value) -> String {
+    fn cell(value: &Value) -> serde_json::Value {
+        match value {
+            Value::Choices(c) => json!(c.join("; ")),
+            other => json!(other.display()),
+        }
+    }
+    match value {
+        Value::Choices(c) => c.join("; "),
+        Value::Rows(rows) => serde_json::Value::Array(
+            rows.iter()
+                .map(|r| serde_json::Value::Object(r.iter().map(|(k, v)| (k.clone(), cell(v))).collect()))
+                .collect(),
+        )
+        .to_string(),
+        other => other.display(),
+    }
 }
 
 impl Service {
@@ -123,6 +147,68 @@ impl Service {
         Ok(values)
     }
 
+    /// The `actor`'s own values for a citation and whether they marked them complete (empty
+    /// when they have charted nothing): never another charter's, whatever the blinding.
+    pub async fn my_chart(&self, actor: &Actor, form: &str, citation: i64) -> ServiceResult<(Values, bool)> {
+        let mut conn = self.store.read().await?;
+        let viewer = self.require(&mut conn, actor, Permission::Vote).await?;
+        let (form_id, _) = self.form(&mut conn, form).await?;
+        self.require_citation(&mut conn, CitationId(citation)).await?;
+        Ok(store::extractions(&mut conn, form_id)
+            .await?
+            .into_iter()
+            .find(|e| e.citation == CitationId(citation) && e.charter == viewer.member)
+            .map(|e| (e.values, e.complete))
+            .unwrap_or_default())
+    }
+
+    /// Which citations the `actor` has charted on a form, and whether each is complete.
+    pub async fn my_chart_states(
+        &self,
+        actor: &Actor,
+        form: &str,
+    ) -> ServiceResult<BTreeMap<CitationId, bool>> {
+        let mut conn = self.store.read().await?;
+        let viewer = self.require(&mut conn, actor, Permission::Vote).await?;
+        let (form_id, _) = self.form(&mut conn, form).await?;
+        Ok(store::extractions(&mut conn, form_id)
+            .await?
+            .into_iter()
+            .filter(|e| e.charter == viewer.member)
+            .map(|e| (e.citation, e.complete))
+            .collect())
+    }
+
+    /// The citations to chart: those included at full text in any stream, in citation order.
+    pub async fn to_chart(&self, actor: &Actor) -> ServiceResult<Vec<crate::Screened>> {
+        let mut out = Vec::new();
+        for stream in self.streams().await? {
+            out.extend(
+                self.screened(
+                    actor,
+                    Some(&stream.name),
+                    sift_domain::screening::Stage::FullText,
+                    sift_domain::screening::Decision::Include,
+                )
+                .await?,
+            );
+        }
+        out.sort_by_key(|s| s.citation);
+        out.dedup_by_key(|s| s.citation);
+        Ok(out)
+    }
+
+    /// The appraisals `actor` may see: all of them for owners and resolvers, else their own.
+    pub async fn visible_appraisals(
+        &self,
+        actor: &Actor,
+    ) -> ServiceResult<Vec<(CitationId, String, String, Appraisal)>> {
+        let mut conn = self.store.read().await?;
+        let viewer = self.viewer(&mut conn, actor).await?;
+        let all = store::appraisals(&mut conn, self.review.id).await?;
+        Ok(all.into_iter().filter(|(_, _, by, _)| viewer.may_resolve() || *by == actor.name).collect())
+    }
+
     /// The charters' values side by side, for those who settle consensus. While charting is
     /// blinded (the full-text stage's setting), charters never see each other's values here.
     pub async fn compare_chart(
@@ -167,7 +253,12 @@ impl Service {
                     })
                     .collect();
                 let agree = values.windows(2).all(|w| w[0].1 == w[1].1);
+                let texts = extractions
+                    .iter()
+                    .map(|e| e.values.get(&f.key).map(assignable_text).unwrap_or_default())
+                    .collect();
                 ComparedField {
+                    texts,
                     key: f.key.clone(),
                     label: f.label.clone(),
                     agree,
@@ -381,5 +472,56 @@ impl Service {
         sift_store::screening::citation_stream(conn, self.review.id, citation).await?.map(|_| ()).ok_or_else(
             || ServiceError::NotFound { what: "citation", key: citation.to_string(), hint: String::new() },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignable_text_reads_back_as_the_same_value() {
+        let form: Form = toml::from_str(
+            r#"
+name = "f"
+[[fields]]
+key = "n"
+label = "N"
+type = "integer_pair"
+[[fields]]
+key = "weeks"
+label = "Weeks"
+type = "number"
+[[fields]]
+key = "outcomes"
+label = "Outcomes"
+type = "multiple_choice"
+options = ["Pain", "Sleep; night", "Mood"]
+[[fields]]
+key = "arms"
+label = "Arms"
+type = "group"
+fields = [
+  { key = "name", label = "Arm", type = "text" },
+  { key = "n", label = "n", type = "integer" },
+  { key = "tags", label = "Tags", type = "multiple_choice", options = ["a", "b"] },
+]
+"#,
+        )
+        .unwrap();
+        let mut values = Values::new();
+        for (key, text) in [
+            ("n", "31/32"),
+            ("weeks", "1.5"),
+            ("outcomes", "Pain; Mood"),
+            ("arms", r#"[{"name": "Gabapentin, 300 mg", "n": 80, "tags": "a; b"}, {"name": "Placebo"}]"#),
+        ] {
+            form.assign(&mut values, key, text).unwrap();
+        }
+        for (key, value) in &values {
+            let mut again = Values::new();
+            form.assign(&mut again, key, &assignable_text(value)).unwrap();
+            assert_eq!(&again[key], value, "{key}: {}", assignable_text(value));
+        }
     }
 }

@@ -30,7 +30,7 @@ pub use accounts::{
     API_TOKEN_SECONDS, Account, Accounts, Invitation, LOCKOUT_WINDOW_SECONDS, LinkInfo, MAX_FAILED_LOGINS,
     NewSession, SESSION_SECONDS, Session, SessionKind,
 };
-pub use charting::{ChartProgress, ComparedField};
+pub use charting::{ChartProgress, ComparedField, assignable_text};
 pub use decisions::{DecisionImport, DecisionImportSpec};
 pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};

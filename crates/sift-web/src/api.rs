@@ -8,6 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+
+mod charting;
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,10 +21,10 @@ use crate::error::WebError;
 use crate::pages::parse_stage;
 use crate::state::AppState;
 
-type ApiResult = Result<Response, WebError>;
+pub(crate) type ApiResult = Result<Response, WebError>;
 
 /// Marks an error as the API's, so it answers in JSON.
-fn api(error: impl Into<WebError>) -> WebError {
+pub(crate) fn api(error: impl Into<WebError>) -> WebError {
     WebError::Api(Box::new(error.into()))
 }
 
@@ -45,6 +47,14 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/fulltexts/{citation}/not-retrieved", post(not_retrieved))
         .route("/reviews/{slug}/members", get(members).post(invite))
         .route("/reviews/{slug}/keywords", get(keywords).post(set_keywords))
+        .route("/reviews/{slug}/forms", get(charting::forms).post(charting::add_form))
+        .route("/reviews/{slug}/forms/{form}/progress", get(charting::progress))
+        .route("/reviews/{slug}/chart/{form}/{citation}", get(charting::my_chart).put(charting::chart))
+        .route("/reviews/{slug}/chart/{form}/{citation}/compare", get(charting::compare))
+        .route("/reviews/{slug}/chart/{form}/{citation}/consensus", post(charting::settle))
+        .route("/reviews/{slug}/appraisal-tools", get(charting::tools).post(charting::add_tool))
+        .route("/reviews/{slug}/appraisals", get(charting::appraisals).post(charting::appraise))
+        .route("/reviews/{slug}/levels", get(charting::levels).post(charting::set_level))
 }
 
 #[derive(Deserialize)]
@@ -469,8 +479,13 @@ pub fn openapi() -> Value {
     let stream = json!({ "name": "stream", "in": "query", "schema": { "type": "string" }, "description": "a stream name; the default stream when absent" });
     let citation =
         json!({ "name": "citation", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let form = json!({ "name": "form", "in": "path", "required": true, "schema": { "type": "string" }, "description": "a form's name" });
     let ok = |what: &str| json!({ "200": { "description": what, "content": { "application/json": { "schema": { "type": "object" } } } }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } });
     let body = |props: Value, required: Value| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "properties": props, "required": required } } } });
+    let definition = body(
+        json!({ "definition": { "type": "string", "description": "TOML or JSON, as in docs/forms.md" } }),
+        json!(["definition"]),
+    );
     json!({
         "openapi": "3.0.3",
         "info": {
@@ -546,6 +561,44 @@ pub fn openapi() -> Value {
                     "requestBody": body(json!({ "include": { "type": "array", "items": { "type": "string" } }, "exclude": { "type": "array", "items": { "type": "string" } } }), json!([])),
                     "responses": ok("the keywords now")
                 }
+            },
+            "/reviews/{slug}/forms": {
+                "get": { "summary": "The review's extraction forms with their fields", "parameters": [slug], "responses": ok("forms") },
+                "post": { "summary": "Add a form from its TOML or JSON definition (owners)", "parameters": [slug], "requestBody": definition, "responses": ok("the form added") }
+            },
+            "/reviews/{slug}/forms/{form}/progress": { "get": { "summary": "Citations charted complete per charter (counts only) and settled", "parameters": [slug, form], "responses": ok("progress") } },
+            "/reviews/{slug}/chart/{form}/{citation}": {
+                "get": { "summary": "Your own charted values of a citation (never another charter's)", "parameters": [slug, form, citation], "responses": ok("values and complete") },
+                "put": {
+                    "summary": "Chart values for a citation as yourself, merged into your earlier ones",
+                    "parameters": [slug, form, citation],
+                    "requestBody": body(json!({ "values": { "type": "object", "description": "field key (or group[N].sub) to a value as typed: \"31/32\" for a pair, a list of choices, a group's rows as an array of objects; null clears", "additionalProperties": true }, "complete": { "type": "boolean" } }), json!(["values"])),
+                    "responses": ok("your values")
+                }
+            },
+            "/reviews/{slug}/chart/{form}/{citation}/compare": { "get": { "summary": "The charters' values side by side (resolvers, or anyone when charting is not blinded)", "parameters": [slug, form, citation], "responses": ok("fields with each charter's value") } },
+            "/reviews/{slug}/chart/{form}/{citation}/consensus": { "post": {
+                "summary": "Settle a citation's consensus values (resolvers)",
+                "parameters": [slug, form, citation],
+                "requestBody": body(json!({ "from": { "type": "string", "description": "a charter whose values to start from" }, "values": { "type": "object", "additionalProperties": true } }), json!([])),
+                "responses": ok("the consensus values")
+            } },
+            "/reviews/{slug}/appraisal-tools": {
+                "get": { "summary": "Appraisal tools: the built-in ones and the review's own", "parameters": [slug], "responses": ok("tools") },
+                "post": { "summary": "Add the review's own appraisal tool from its TOML or JSON definition (owners)", "parameters": [slug], "requestBody": definition, "responses": ok("the tool added") }
+            },
+            "/reviews/{slug}/appraisals": {
+                "get": { "summary": "Appraisals: your own; owners and resolvers see everyone's", "parameters": [slug], "responses": ok("appraisals") },
+                "post": {
+                    "summary": "Record your appraisal of a citation with a tool",
+                    "parameters": [slug],
+                    "requestBody": body(json!({ "citation": { "type": "integer" }, "tool": { "type": "string" }, "judgements": { "type": "object", "additionalProperties": { "type": "string" } }, "answers": { "type": "object", "additionalProperties": { "type": "string" } }, "overall": { "type": "string" }, "notes": { "type": "string" } }), json!(["citation", "tool"])),
+                    "responses": ok("the appraisal recorded")
+                }
+            },
+            "/reviews/{slug}/levels": {
+                "get": { "summary": "Levels of evidence per citation", "parameters": [slug], "responses": ok("levels") },
+                "post": { "summary": "Grade a citation's Oxford CEBM 2011 level (1-5)", "parameters": [slug], "requestBody": body(json!({ "citation": { "type": "integer" }, "level": { "type": "string", "enum": ["1", "2", "3", "4", "5"] } }), json!(["citation", "level"])), "responses": ok("the level") }
             }
         }
     })

@@ -9,6 +9,9 @@
 //! [`router`] builds the app for in-process tests (`tower::ServiceExt::oneshot`); [`serve`]
 //! runs it on a listener until the shutdown future completes.
 
+// The OpenAPI document is one `json!` literal, deeper than the default macro recursion limit.
+#![recursion_limit = "512"]
+
 pub mod api;
 mod assets;
 pub mod auth;

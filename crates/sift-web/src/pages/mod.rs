@@ -2,9 +2,12 @@
 //! (`templates/`), compile-checked; htmx swaps fragments where a page updates in place.
 
 mod account;
+mod appraise;
+mod chart;
 mod conflicts;
 mod dashboard;
 mod dedup;
+mod forms;
 mod reports;
 mod screen;
 mod searches;
@@ -45,6 +48,13 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/dedup", get(dedup::page))
         .route("/r/{slug}/dedup/undo", post(dedup::undo))
         .route("/r/{slug}/dedup/{pair}", post(dedup::decide))
+        .route("/r/{slug}/forms", get(forms::page).post(forms::add_form))
+        .route("/r/{slug}/forms/tools", post(forms::add_tool))
+        .route("/r/{slug}/chart", get(chart::list))
+        .route("/r/{slug}/chart/{form}/{citation}", get(chart::page).post(chart::save))
+        .route("/r/{slug}/chart/{form}/{citation}/compare", get(chart::compare).post(chart::settle))
+        .route("/r/{slug}/appraise/{citation}", get(appraise::page).post(appraise::save))
+        .route("/r/{slug}/appraise/{citation}/level", post(appraise::level))
         .route("/r/{slug}/settings", get(settings::page))
         .route("/r/{slug}/settings/stage", post(settings::stage))
         .route("/r/{slug}/settings/criteria", post(settings::criterion))

@@ -12,9 +12,9 @@ use crate::support::{As, Fixture, User, fixture, get, post_form, post_json, send
 /// Every route that touches a review, with a request that would succeed for a suitable
 /// member of it (citation 1 exists in both reviews).
 /// A request body: content type and text.
-type Body = Option<(&'static str, String)>;
+pub type Body = Option<(&'static str, String)>;
 
-fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
+pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
     let form = |s: String| Some(("application/x-www-form-urlencoded", s));
     let json = |v: serde_json::Value| Some(("application/json", v.to_string()));
     vec![
@@ -86,6 +86,70 @@ fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/settings/members"),
             form(format!("csrf={csrf}&name=intruder&role=owner")),
         ),
+        (Method::GET, format!("/r/{slug}/forms"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/forms"),
+            form(format!("csrf={csrf}&definition=name%3D%22planted%22%0Afields%3D%5B%5D")),
+        ),
+        (
+            Method::POST,
+            format!("/r/{slug}/forms/tools"),
+            form(format!("csrf={csrf}&definition=key%3D%22planted%22")),
+        ),
+        (Method::GET, format!("/r/{slug}/chart"), None),
+        (Method::GET, format!("/r/{slug}/chart/characteristics/1"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/chart/characteristics/1"),
+            form(format!("csrf={csrf}&f.design=planted")),
+        ),
+        (Method::GET, format!("/r/{slug}/chart/characteristics/1/compare"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/chart/characteristics/1/compare"),
+            form(format!("csrf={csrf}&pick.design=typed&typed.design=planted")),
+        ),
+        (Method::GET, format!("/r/{slug}/appraise/1"), None),
+        (Method::POST, format!("/r/{slug}/appraise/1"), form(format!("csrf={csrf}&tool=rob2&d.d1=Low"))),
+        (Method::POST, format!("/r/{slug}/appraise/1/level"), form(format!("csrf={csrf}&level=2"))),
+        (Method::GET, format!("/api/v1/reviews/{slug}/forms"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/forms"),
+            json(json!({ "definition": "name = \"planted\"\nfields = []" })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/forms/characteristics/progress"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/chart/characteristics/1"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/reviews/{slug}/chart/characteristics/1"),
+            json(json!({ "values": { "design": "planted" } })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/chart/characteristics/1/compare"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/chart/characteristics/1/consensus"),
+            json(json!({ "values": { "design": "planted" } })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/appraisal-tools"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/appraisal-tools"),
+            json(json!({ "definition": "key = \"planted\"" })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/appraisals"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/appraisals"),
+            json(json!({ "citation": 1, "tool": "rob2", "judgements": { "d1": "Low" } })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/levels"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/levels"),
+            json(json!({ "citation": 1, "level": "2" })),
+        ),
         (Method::GET, format!("/api/v1/reviews/{slug}/progress"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/next"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/citations/1"), None),
@@ -135,6 +199,23 @@ async fn status_of(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_of_one_review_reaches_nothing_of_another() {
     let f = fixture().await;
+    // Beta has a form, charted by its own reviewer, to be sure nothing of it leaks.
+    let beta = f.state.reviews.get("beta").unwrap();
+    beta.add_form(
+        &Actor::new("bob"),
+        crate::charting::FORM.replace("RCT or cohort", "BetaSecretHelp").as_str(),
+    )
+    .await
+    .unwrap();
+    beta.chart(
+        &Actor::new("mallory"),
+        "characteristics",
+        1,
+        &[("design".into(), "BetaSecretValue".into())],
+        false,
+    )
+    .await
+    .unwrap();
     for user in [&f.ellen, &f.katrin, &f.guest] {
         for (method, uri, body) in review_routes("beta", &user.csrf) {
             let (status, text) = status_of(&f, user, &method, &uri, &body).await;
@@ -145,10 +226,14 @@ async fn a_member_of_one_review_reaches_nothing_of_another() {
                 user.name
             );
             assert!(!text.contains("Duplication cysts"), "{} {method} {uri} leaked a record", user.name);
+            assert!(
+                !text.contains("BetaSecretHelp") && !text.contains("BetaSecretValue"),
+                "{} {method} {uri} leaked beta's form or values",
+                user.name
+            );
         }
     }
     // Nothing changed in beta: no votes, no full text, settings and members as they were.
-    let beta = f.state.reviews.get("beta").unwrap();
     let bob = Actor::new("bob");
     let progress = beta.progress(&bob, None, Stage::TitleAbstract).await.unwrap();
     assert!(progress.per_reviewer.is_empty(), "{progress:?}");
@@ -159,6 +244,14 @@ async fn a_member_of_one_review_reaches_nothing_of_another() {
     assert_eq!(beta.criteria().await.unwrap().len(), 1);
     assert_eq!(beta.keywords().await.unwrap().0, vec!["cyst*".to_string()]);
     assert_eq!(beta.searches(None).await.unwrap().len(), 1, "no search was added");
+    assert_eq!(beta.forms().await.unwrap().len(), 1, "no form was added");
+    let (_, consensus) = beta.chart_consensus("characteristics").await.unwrap();
+    assert!(consensus.is_empty(), "nothing was settled");
+    let (values, _) = beta.my_chart(&Actor::new("mallory"), "characteristics", 1).await.unwrap();
+    assert_eq!(values["design"].display(), "BetaSecretValue", "nothing was charted over it");
+    assert!(beta.appraisals().await.unwrap().is_empty(), "no appraisal was recorded");
+    assert!(beta.levels().await.unwrap().is_empty(), "no level was set");
+    assert_eq!(beta.appraisal_tools().await.unwrap().len(), sift_domain::appraisal::builtin_tools().len());
 
     // And the reverse: beta's reviewer reaches nothing of alpha; alpha's list omits beta.
     for (method, uri, body) in review_routes("alpha", &f.mallory.csrf) {

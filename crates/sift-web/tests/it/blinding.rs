@@ -26,6 +26,9 @@ async fn everything_visible_to(f: &Fixture, user: &User) -> Vec<(String, String)
         "/r/alpha/conflicts",
         "/r/alpha/searches",
         "/r/alpha/dedup",
+        "/r/alpha/forms",
+        "/r/alpha/chart",
+        "/r/alpha/appraise/1",
     ];
     for page in pages {
         out.push((page.to_string(), get(&f.app, page, As::Cookie(user)).await.body));
@@ -41,6 +44,9 @@ async fn everything_visible_to(f: &Fixture, user: &User) -> Vec<(String, String)
         "/api/v1/reviews/alpha/duplicates",
         "/api/v1/reviews/alpha/members",
         "/api/v1/reviews/alpha/keywords",
+        "/api/v1/reviews/alpha/forms",
+        "/api/v1/reviews/alpha/appraisals",
+        "/api/v1/reviews/alpha/levels",
     ];
     for route in api {
         out.push((route.to_string(), get(&f.app, route, As::Bearer(user)).await.body));

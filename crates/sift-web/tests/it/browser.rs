@@ -108,6 +108,12 @@ async fn press(client: &Client, key: &str, expect: &str) {
         .unwrap_or_else(|e| panic!("after pressing {key:?} the page did not say {expect:?}: {e}"));
 }
 
+/// Opens one citation on the screening page by its address.
+async fn open_citation(client: &Client, base: &str, citation: i64) {
+    client.goto(&format!("{base}/r/alpha/screen?citation={citation}")).await.unwrap();
+    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("record-title")).await.unwrap();
+}
+
 async fn text(client: &Client) -> String {
     client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
 }
@@ -156,11 +162,15 @@ async fn two_reviewers_screen_a_conflict_is_resolved_and_the_dashboard_counts() 
         async {
             press(&ellen, "i", "Voted include on citation 1").await;
             press(&ellen, "e", "Voted exclude on citation 2").await;
+            // With an include and an exclude each reviewer's order is ranked by the model, so
+            // both open citation 3 by its address to agree on it.
+            open_citation(&ellen, &base, 3).await;
             press(&ellen, "i", "Voted include on citation 3").await;
         },
         async {
             press(&agon, "e", "Voted exclude on citation 1").await;
             press(&agon, "e", "Voted exclude on citation 2").await;
+            open_citation(&agon, &base, 3).await;
             press(&agon, "i", "Voted include on citation 3").await;
         }
     );
@@ -236,4 +246,123 @@ async fn two_reviewers_screen_a_conflict_is_resolved_and_the_dashboard_counts() 
     let _ = stop.send(());
     server.await.unwrap().unwrap();
     eprintln!("screenshots: {}", screenshot_dir().display());
+}
+
+/// Charting in the browser: a charter fills the typed form (a pair, a choice, a repeating
+/// group with "add a row"), the resolver compares and settles, a member appraises; the
+/// screenshots (`20-` onwards) are for a person to look at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charting_compare_and_appraisal_in_a_browser() {
+    let (Some(driver_path), Some(chromium)) = (chromedriver(), chromium()) else {
+        let required = std::env::var("SIFT_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
+        assert!(!required, "SIFT_REQUIRE_BROWSER=1 but chromium or chromedriver is missing");
+        eprintln!("note: chromium-driver is not installed; the charting browser test was skipped");
+        return;
+    };
+    let f = fixture().await;
+    crate::charting::add_form(&f).await;
+    let alpha = f.state.reviews.get("alpha").unwrap();
+    let katrin_actor = sift_service::Actor::new("katrin");
+    for stage in [sift_domain::screening::Stage::TitleAbstract, sift_domain::screening::Stage::FullText] {
+        alpha
+            .resolve(
+                &katrin_actor,
+                1,
+                stage,
+                sift_domain::screening::Decision::Include,
+                None,
+                sift_domain::screening::Method::Consensus,
+            )
+            .await
+            .unwrap();
+    }
+    alpha
+        .chart(
+            &sift_service::Actor::new("agon"),
+            "characteristics",
+            1,
+            &[
+                ("design".into(), "Cohort".into()),
+                ("patients".into(), "31/32".into()),
+                ("arms".into(), r#"[{"name": "Gabapentin", "n": 31}, {"name": "Placebo", "n": 32}]"#.into()),
+            ],
+            true,
+        )
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(serve(listener, f.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let (_driver, webdriver) = start_driver(&driver_path).await;
+
+    let ellen = browser(&webdriver, &chromium).await;
+    log_in(&ellen, &base, "ellen").await;
+    ellen.goto(&format!("{base}/r/alpha/chart")).await.unwrap();
+    shot(&ellen, "20-chart-list").await;
+    assert!(text(&ellen).await.contains("not started"));
+    ellen.goto(&format!("{base}/r/alpha/chart/characteristics/1")).await.unwrap();
+    shot(&ellen, "21-chart-empty").await;
+    // Complete without the required design: refused, the error beside the field.
+    ellen.find(Locator::Id("complete")).await.unwrap().click().await.unwrap();
+    ellen.find(Locator::Css(".chart-form > p > button[type=submit]")).await.unwrap().click().await.unwrap();
+    ellen.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("f-design-err")).await.unwrap();
+    shot(&ellen, "21b-chart-error").await;
+    let type_in = |id: &'static str, value: &'static str| {
+        let ellen = ellen.clone();
+        async move { ellen.find(Locator::Id(id)).await.unwrap().send_keys(value).await.unwrap() }
+    };
+    type_in("f-design", "RCT, blinded").await;
+    type_in("f-patients-i", "31").await;
+    type_in("f-patients-c", "30").await;
+    ellen.find(Locator::Css("label[for=f-effect-1]")).await.unwrap().click().await.unwrap();
+    type_in("f-arms-1--name", "Gabapentin").await;
+    type_in("f-arms-1--n", "31").await;
+    ellen.find(Locator::Css("button[name=add_row]")).await.unwrap().click().await.unwrap();
+    ellen.wait().at_most(Duration::from_secs(10)).for_element(Locator::Id("f-arms-2--name")).await.unwrap();
+    type_in("f-arms-2--name", "Placebo").await;
+    type_in("f-arms-2--n", "30").await;
+    assert!(ellen.find(Locator::Id("complete")).await.unwrap().is_selected().await.unwrap(), "kept checked");
+    shot(&ellen, "22-chart-filled").await;
+    ellen.find(Locator::Css(".chart-form > p > button[type=submit]")).await.unwrap().click().await.unwrap();
+    ellen.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".flash.ok")).await.unwrap();
+    shot(&ellen, "23-chart-saved").await;
+    assert!(text(&ellen).await.contains("Saved as complete"), "{}", text(&ellen).await);
+    let (values, complete) =
+        alpha.my_chart(&sift_service::Actor::new("ellen"), "characteristics", 1).await.unwrap();
+    assert!(complete);
+    assert_eq!(values["patients"].display(), "31/30");
+    assert_eq!(values["arms"].display(), "31, Gabapentin; 30, Placebo");
+    assert_eq!(values["effect"].display(), "Yes");
+
+    let katrin = browser(&webdriver, &chromium).await;
+    log_in(&katrin, &base, "katrin").await;
+    katrin.goto(&format!("{base}/r/alpha/chart/characteristics/1/compare")).await.unwrap();
+    shot(&katrin, "24-compare").await;
+    assert!(text(&katrin).await.contains("≠ differs"));
+    katrin.find(Locator::Id("pick-design-1")).await.unwrap().click().await.unwrap();
+    katrin.find(Locator::Css("main form button[type=submit]")).await.unwrap().click().await.unwrap();
+    katrin.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(".flash")).await.unwrap();
+    shot(&katrin, "25-compare-settled").await;
+    assert!(text(&katrin).await.contains("Consensus saved"), "{}", text(&katrin).await);
+    katrin.goto(&format!("{base}/r/alpha/appraise/1?tool=rob2")).await.unwrap();
+    shot(&katrin, "26-appraise").await;
+
+    let root = browser(&webdriver, &chromium).await;
+    log_in(&root, &base, "root").await;
+    root.goto(&format!("{base}/r/alpha/forms")).await.unwrap();
+    shot(&root, "27-forms").await;
+    // Tablet width: the chart page with its rows.
+    ellen.set_window_size(800, 1100).await.unwrap();
+    ellen.goto(&format!("{base}/r/alpha/chart/characteristics/1")).await.unwrap();
+    ellen.find(Locator::Id("f-arms-1--name")).await.unwrap().send_keys("").await.unwrap();
+    shot(&ellen, "28-chart-tablet").await;
+
+    for client in [ellen, katrin, root] {
+        client.close().await.unwrap();
+    }
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
 }

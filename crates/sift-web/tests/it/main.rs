@@ -4,6 +4,7 @@
 //! - `blinding`: a planted note and reason never reach another reviewer while blinded;
 //! - `security`: CSRF rejection, login rate limiting, cookie flags, setup once;
 //! - `api`: the OpenAPI document lists exactly the router's API routes; API round trip;
+//! - `charting`: forms, a chart round trip, blinded charting, compare and settle, appraisal;
 //! - `browser`: headless chromium through chromedriver (skips without it unless
 //!   `SIFT_REQUIRE_BROWSER=1`).
 
@@ -11,5 +12,6 @@ mod api;
 mod authz;
 mod blinding;
 mod browser;
+mod charting;
 mod security;
 mod support;

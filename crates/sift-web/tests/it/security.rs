@@ -139,3 +139,30 @@ async fn every_response_carries_the_security_headers() {
         "inline script on the screening page"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_to_a_review_needs_the_csrf_token() {
+    let f = fixture().await;
+    crate::charting::add_form(&f).await;
+    for (method, uri, body) in crate::authz::review_routes("alpha", "not-the-token") {
+        if method == axum::http::Method::GET || uri.starts_with("/api/") {
+            continue;
+        }
+        let reply = crate::support::send(&f.app, method.clone(), &uri, As::CookieNoCsrf(&f.root), body).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {uri} without the token: {}", reply.body);
+    }
+    // The API by cookie needs the header too (a bearer token needs none).
+    for (method, uri, body) in crate::authz::review_routes("alpha", "") {
+        if method == axum::http::Method::GET || !uri.starts_with("/api/") {
+            continue;
+        }
+        let reply = crate::support::send(&f.app, method.clone(), &uri, As::CookieNoCsrf(&f.root), body).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {uri} without the header: {}", reply.body);
+    }
+    let alpha = f.state.reviews.get("alpha").unwrap();
+    assert_eq!(alpha.forms().await.unwrap().len(), 1, "no form was added");
+    assert!(alpha.appraisals().await.unwrap().is_empty(), "no appraisal was recorded");
+    assert!(alpha.levels().await.unwrap().is_empty(), "no level was set");
+    let (values, _) = alpha.my_chart(&sift_service::Actor::new("root"), "characteristics", 1).await.unwrap();
+    assert!(values.is_empty(), "nothing was charted");
+}
