@@ -63,6 +63,8 @@ pub struct StageProgress {
     pub reviewers_required: u8,
     pub blinded: bool,
     pub per_reviewer: Vec<(String, usize)>,
+    /// The stopping aid, in words (title/abstract, once something is resolved).
+    pub stopping: Option<String>,
 }
 
 #[derive(Template)]
@@ -105,6 +107,18 @@ pub async fn dashboard(
             reviewers_required: p.settings.reviewers_required,
             blinded: p.settings.blinded,
             per_reviewer: p.per_reviewer,
+            stopping: p.stopping.as_ref().map(|stop| {
+                format!(
+                    "{} relevant found; recall at least {:.0} % with {:.0} % confidence; {} records left to check. \
+                     Safe to stop at {:.0} % recall: {}.",
+                    stop.n_relevant_found,
+                    (stop.recall_lower_bound * 100.0).floor(),
+                    stop.confidence * 100.0,
+                    stop.n_remaining(),
+                    stop.target_recall * 100.0,
+                    if stop.safe_to_stop { "yes" } else { "not yet" },
+                )
+            }),
         });
     }
     let (flow_svg, flow_problem) = flow(service, &stream.name).await;

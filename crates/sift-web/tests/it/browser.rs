@@ -210,6 +210,12 @@ async fn two_reviewers_screen_a_conflict_is_resolved_and_the_dashboard_counts() 
     shot(&katrin, "07-dashboard").await;
     let dashboard = text(&katrin).await;
     assert!(dashboard.contains("3 of 6 citations resolved (50%): 2 included, 1 excluded"), "{dashboard}");
+    // The stopping aid: 2 relevant among 3 screened of 6 is far from safe.
+    assert!(
+        dashboard.contains("Stopping aid: 2 relevant found;")
+            && dashboard.contains("Safe to stop at 95 % recall: not yet"),
+        "{dashboard}"
+    );
     let svg = katrin.find(Locator::Css(".flow svg")).await.unwrap().html(false).await.unwrap();
     assert!(svg.contains("Records excluded"), "the flow diagram is drawn inline");
     // Its boxes: 6 screened, 1 excluded at title/abstract, 2 reports sought (the includes).
