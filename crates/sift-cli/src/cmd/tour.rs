@@ -1,7 +1,8 @@
 //! `sift tour`: the README's main job, on real data. Part 1 creates a review, records eight
 //! real database searches (exports bundled in the binary from `test_data/`), imports them and
 //! exports the result; part 2 rebuilds the published neuropathic-pain review with its tables
-//! and flow diagrams (`sift example`). It prints what it does and ends with the paths it wrote.
+//! and flow diagrams (`sift example`); part 3 replays ranked screening on a real labelled set
+//! (`sift simulate`). It prints what it does and ends with the paths it wrote.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,7 @@ use sift_domain::{ReviewType, SearchKind};
 use sift_service::{ExportFormat, InputFile, NewReviewSpec, RecordFilter, SearchSpec, Service};
 
 use crate::Context;
-use crate::cmd::{UsageError, example};
+use crate::cmd::{UsageError, example, simulate};
 use crate::table::{Table, clip};
 
 #[derive(clap::Args, Debug)]
@@ -22,6 +23,10 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
 }
+
+/// A labelled title/abstract set (Kitchenham et al. 2010, CC-BY 4.0; `test_data/screening/`)
+/// for part 3.
+const KITCHENHAM: &[u8] = include_bytes!("../../../../test_data/screening/kitchenham_2010.csv");
 
 /// A real export bundled with the binary, and the search it came from.
 struct Export {
@@ -149,12 +154,44 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     let example = example::neuropathic_pain(&example_dir, args.force).await?;
 
     println!();
+    println!("== Part 3: ranked screening replayed on a real labelled set (sift simulate)");
+    let screening_dir = dir.join("screening");
+    std::fs::create_dir_all(&screening_dir)
+        .with_context(|| format!("creating {}", screening_dir.display()))?;
+    let dataset = screening_dir.join("kitchenham_2010.csv");
+    std::fs::write(&dataset, KITCHENHAM).with_context(|| format!("writing {}", dataset.display()))?;
+    let order = screening_dir.join("order.csv");
+    let curve = screening_dir.join("recall.svg");
+    step(&format!(
+        "sift simulate {} --seed 1 --order-out {} --curve-out {}",
+        dataset.display(),
+        order.display(),
+        curve.display()
+    ));
+    simulate::run(simulate::Args {
+        dataset: dataset.clone(),
+        prior_ids: Vec::new(),
+        n_prior_included: 1,
+        n_prior_excluded: 1,
+        seed: 1,
+        model: "svm".into(),
+        query: "max".into(),
+        retrain_every: 1,
+        stem: false,
+        order_out: order.clone(),
+        curve_out: Some(curve.clone()),
+    })?;
+
+    println!();
     println!("The tour wrote:");
     println!("  {}  (the review; try `sift search list {}`)", review_path.display(), review_path.display());
     for path in imported {
         println!("  {}", path.display());
     }
     for path in example {
+        println!("  {}", path.display());
+    }
+    for path in [dataset, order, curve] {
         println!("  {}", path.display());
     }
     Ok(())

@@ -179,6 +179,11 @@ fn the_tour_ends_with_paths_that_exist() {
     }
     assert!(listed.iter().any(|p| p.ends_with("table-1.md")), "{stdout}");
     assert!(stdout.contains("24 included records"), "{stdout}");
+    assert!(
+        stdout.contains("kitchenham_2010.csv: 1704 records, 45 relevant") && stdout.contains("WSS@95"),
+        "{stdout}"
+    );
+    assert!(listed.iter().any(|p| p.ends_with("recall.svg")), "{stdout}");
 
     let (code, _, err) = sift(&["tour", s(&out)]);
     assert_eq!(code, 2, "{err}");
