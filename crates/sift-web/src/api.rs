@@ -7,7 +7,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 mod charting;
 use axum::{Json, Router};
@@ -47,6 +47,11 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/fulltexts/{citation}/not-retrieved", post(not_retrieved))
         .route("/reviews/{slug}/members", get(members).post(invite))
         .route("/reviews/{slug}/keywords", get(keywords).post(set_keywords))
+        .route("/reviews/{slug}/stages", get(stages).post(set_stage))
+        .route("/reviews/{slug}/criteria", get(criteria).post(add_criterion))
+        .route("/reviews/{slug}/fulltexts/{citation}/pdf", put(upload_pdf))
+        .route("/reviews/{slug}/report", get(report_files))
+        .route("/reviews/{slug}/report/{*path}", get(report_file))
         .route("/reviews/{slug}/forms", get(charting::forms).post(charting::add_form))
         .route("/reviews/{slug}/forms/{form}/progress", get(charting::progress))
         .route("/reviews/{slug}/chart/{form}/{citation}", get(charting::my_chart).put(charting::chart))
@@ -402,6 +407,138 @@ async fn not_retrieved(
         .into_response())
 }
 
+async fn stages(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let stages = service.stages().await.map_err(api)?;
+    let out: Vec<Value> = stages.iter().map(stage_json).collect();
+    Ok(Json(json!({ "stages": out })).into_response())
+}
+
+fn stage_json(s: &sift_domain::screening::StageSettings) -> Value {
+    json!({
+        "stage": s.stage.as_str(), "reviewers_required": s.reviewers_required,
+        "blinded": s.blinded, "auto_resolve_agreement": s.auto_resolve_agreement,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct StageBody {
+    stage: String,
+    reviewers_required: u8,
+    blinded: bool,
+    #[serde(default = "yes")]
+    auto_resolve_agreement: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+async fn set_stage(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<StageBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let settings = sift_domain::screening::StageSettings {
+        stage: parse_stage(Some(&body.stage)).map_err(api)?,
+        reviewers_required: body.reviewers_required,
+        blinded: body.blinded,
+        auto_resolve_agreement: body.auto_resolve_agreement,
+    };
+    service.set_stage(&actor, &settings).await.map_err(api)?;
+    Ok(Json(stage_json(&settings)).into_response())
+}
+
+async fn criteria(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let criteria = service.criteria().await.map_err(api)?;
+    let out: Vec<Value> = criteria
+        .iter()
+        .map(|c| json!({ "position": c.position, "label": c.label, "description": c.description }))
+        .collect();
+    Ok(Json(json!({ "criteria": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CriterionBody {
+    label: String,
+    description: Option<String>,
+}
+
+async fn add_criterion(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<CriterionBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    service.add_criterion(&actor, &body.label, body.description.as_deref()).await.map_err(api)?;
+    Ok(Json(json!({ "label": body.label.trim(), "description": body.description })).into_response())
+}
+
+/// A full text as the request body (`Content-Type: application/pdf`).
+async fn upload_pdf(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, citation)): Path<(String, i64)>,
+    body: axum::body::Bytes,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    if body.is_empty() {
+        return Err(api(WebError::BadRequest("send the PDF as the request body".into())));
+    }
+    // The service reads attachments from a path, as the CLI does.
+    let dir = tempfile::tempdir()
+        .map_err(|source| api(ServiceError::Io { path: "a temporary directory".into(), source }))?;
+    let path = dir.path().join("fulltext.pdf");
+    std::fs::write(&path, &body)
+        .map_err(|source| api(ServiceError::Io { path: path.display().to_string(), source }))?;
+    let result = service.fulltext_attach(&actor, citation, &path).await;
+    drop(dir);
+    result.map_err(api)?;
+    Ok(Json(json!({ "citation": citation, "status": "attached", "bytes": body.len() })).into_response())
+}
+
+async fn report_files(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let bundle = service.report_bundle(&actor).await.map_err(api)?;
+    let files: Vec<Value> = bundle
+        .files
+        .iter()
+        .map(|f| json!({ "path": f.path, "description": f.what, "bytes": f.bytes.len() }))
+        .collect();
+    Ok(Json(json!({ "files": files, "problems": bundle.problems })).into_response())
+}
+
+async fn report_file(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, path)): Path<(String, String)>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let bundle = service.report_bundle(&actor).await.map_err(api)?;
+    let file = bundle.files.into_iter().find(|f| f.path == path).ok_or_else(|| {
+        api(ServiceError::NotFound {
+            what: "report file",
+            key: path.clone(),
+            hint: "; GET .../report lists them".into(),
+        })
+    })?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, crate::pages::reports::content_type(&path).to_string()),
+            (axum::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}
+
 async fn members(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
     let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
     let members = service.members().await.map_err(api)?;
@@ -486,7 +623,7 @@ pub fn openapi() -> Value {
         json!({ "definition": { "type": "string", "description": "TOML or JSON, as in docs/forms.md" } }),
         json!(["definition"]),
     );
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "Sift API",
@@ -601,5 +738,45 @@ pub fn openapi() -> Value {
                 "post": { "summary": "Grade a citation's Oxford CEBM 2011 level (1-5)", "parameters": [slug], "requestBody": body(json!({ "citation": { "type": "integer" }, "level": { "type": "string", "enum": ["1", "2", "3", "4", "5"] } }), json!(["citation", "level"])), "responses": ok("the level") }
             }
         }
-    })
+    });
+    // Settings, full-text upload and the report: added here to keep the literal above
+    // within the macro's depth.
+    let paths = &mut doc["paths"];
+    paths["/reviews/{slug}/stages"] = json!({
+        "get": { "summary": "Each stage's settings: reviewers per citation, blinding, automatic resolution", "parameters": [slug], "responses": ok("stages") },
+        "post": {
+            "summary": "Change a stage's settings (owners)",
+            "parameters": [slug],
+            "requestBody": body(json!({ "stage": { "type": "string", "enum": ["title-abstract", "full-text"] }, "reviewers_required": { "type": "integer", "minimum": 1, "maximum": 5 }, "blinded": { "type": "boolean" }, "auto_resolve_agreement": { "type": "boolean", "default": true } }), json!(["stage", "reviewers_required", "blinded"])),
+            "responses": ok("the stage's settings now")
+        }
+    });
+    paths["/reviews/{slug}/criteria"] = json!({
+        "get": { "summary": "The eligibility criteria, in order; they are the exclusion reasons", "parameters": [slug], "responses": ok("criteria") },
+        "post": {
+            "summary": "Add a criterion (owners)",
+            "parameters": [slug],
+            "requestBody": body(json!({ "label": { "type": "string" }, "description": { "type": "string" } }), json!(["label"])),
+            "responses": ok("the criterion added")
+        }
+    });
+    paths["/reviews/{slug}/fulltexts/{citation}/pdf"] = json!({
+        "put": {
+            "summary": "Attach a citation's full text: the PDF is the request body",
+            "parameters": [slug, citation],
+            "requestBody": { "required": true, "content": { "application/pdf": { "schema": { "type": "string", "format": "binary" } } } },
+            "responses": ok("the full-text status")
+        }
+    });
+    paths["/reviews/{slug}/report"] = json!({
+        "get": { "summary": "The files of the review's report (as `sift report` writes them), and problems found drawing it", "parameters": [slug], "responses": ok("files with path, description and size") }
+    });
+    paths["/reviews/{slug}/report/{path}"] = json!({
+        "get": {
+            "summary": "One file of the report, by its path (e.g. flow/default.svg)",
+            "parameters": [slug, { "name": "path", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "responses": { "200": { "description": "the file's bytes, with its content type" }, "404": { "$ref": "#/components/responses/Error" } }
+        }
+    });
+    doc
 }

@@ -8,7 +8,7 @@ mod conflicts;
 mod dashboard;
 mod dedup;
 mod forms;
-mod reports;
+pub(crate) mod reports;
 mod screen;
 mod searches;
 mod settings;

@@ -82,7 +82,7 @@ pub async fn file(
         .into_response())
 }
 
-fn content_type(path: &str) -> &'static str {
+pub(crate) fn content_type(path: &str) -> &'static str {
     match path.rsplit('.').next().unwrap_or("") {
         "svg" => "image/svg+xml",
         "png" => "image/png",

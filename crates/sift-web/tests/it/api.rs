@@ -12,7 +12,8 @@ fn routes_in_source() -> Vec<(String, String)> {
     let source = include_str!("../../src/api.rs");
     let mut out = Vec::new();
     for line in source.lines().map(str::trim).filter(|l| l.starts_with(".route(\"")) {
-        let path = line.trim_start_matches(".route(\"").split('"').next().unwrap().to_string();
+        // A wildcard segment (`{*path}`) is an ordinary path parameter in OpenAPI.
+        let path = line.trim_start_matches(".route(\"").split('"').next().unwrap().replace("{*", "{");
         for method in ["get", "post", "put", "patch", "delete"] {
             if line.contains(&format!(" {method}(")) || line.contains(&format!(".{method}(")) {
                 out.push((method.to_string(), path.clone()));
@@ -101,4 +102,68 @@ async fn a_script_logs_in_and_screens() {
         post_json(&f.app, "/api/v1/login", As::Nobody, json!({ "username": "agon", "password": "nope" }))
             .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Settings, a full text and the report through the API, as a script would use them; a
+/// reviewer may not change settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_sets_stages_and_criteria_attaches_a_pdf_and_reads_the_report() {
+    let f = fixture().await;
+    let stage = json!({ "stage": "full-text", "reviewers_required": 1, "blinded": false });
+    let refused =
+        post_json(&f.app, "/api/v1/reviews/alpha/stages", As::Bearer(&f.ellen), stage.clone()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let set = post_json(&f.app, "/api/v1/reviews/alpha/stages", As::Bearer(&f.root), stage).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    let stages: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/reviews/alpha/stages", As::Bearer(&f.ellen)).await.body)
+            .unwrap();
+    let full_text = stages["stages"].as_array().unwrap().iter().find(|s| s["stage"] == "full-text").unwrap();
+    assert_eq!(
+        (full_text["reviewers_required"].as_i64(), full_text["blinded"].as_bool()),
+        (Some(1), Some(false))
+    );
+
+    let added = post_json(
+        &f.app,
+        "/api/v1/reviews/alpha/criteria",
+        As::Bearer(&f.root),
+        json!({ "label": "wrong design" }),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let criteria = get(&f.app, "/api/v1/reviews/alpha/criteria", As::Bearer(&f.ellen)).await.body;
+    assert!(criteria.contains("wrong design") && criteria.contains("wrong population"), "{criteria}");
+
+    let pdf = crate::support::send(
+        &f.app,
+        axum::http::Method::PUT,
+        "/api/v1/reviews/alpha/fulltexts/1/pdf",
+        As::Bearer(&f.ellen),
+        Some(("application/pdf", "%PDF-1.4 a small full text".to_string())),
+    )
+    .await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    let not_pdf = crate::support::send(
+        &f.app,
+        axum::http::Method::PUT,
+        "/api/v1/reviews/alpha/fulltexts/1/pdf",
+        As::Bearer(&f.ellen),
+        Some(("application/pdf", "hello".to_string())),
+    )
+    .await;
+    assert_eq!(not_pdf.status, StatusCode::BAD_REQUEST, "{}", not_pdf.body);
+
+    let files: Value =
+        serde_json::from_str(&get(&f.app, "/api/v1/reviews/alpha/report", As::Bearer(&f.ellen)).await.body)
+            .unwrap();
+    let paths: Vec<&str> =
+        files["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert!(paths.contains(&"index.html") && paths.iter().any(|p| p.ends_with(".svg")), "{paths:?}");
+    let svg_path = paths.iter().find(|p| p.starts_with("flow/") && p.ends_with(".svg")).unwrap();
+    let svg = get(&f.app, &format!("/api/v1/reviews/alpha/report/{svg_path}"), As::Bearer(&f.ellen)).await;
+    assert_eq!(svg.status, StatusCode::OK);
+    assert!(svg.body.contains("<svg"), "the file's bytes");
+    let missing = get(&f.app, "/api/v1/reviews/alpha/report/nope.txt", As::Bearer(&f.ellen)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

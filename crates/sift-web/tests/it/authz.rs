@@ -181,6 +181,21 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         ),
         (Method::GET, format!("/api/v1/reviews/{slug}/keywords"), None),
         (Method::POST, format!("/api/v1/reviews/{slug}/keywords"), json(json!({ "include": ["x"] }))),
+        (Method::GET, format!("/api/v1/reviews/{slug}/stages"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/stages"),
+            json(json!({ "stage": "title-abstract", "reviewers_required": 1, "blinded": false })),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/criteria"), None),
+        (Method::POST, format!("/api/v1/reviews/{slug}/criteria"), json(json!({ "label": "intruded" }))),
+        (
+            Method::PUT,
+            format!("/api/v1/reviews/{slug}/fulltexts/1/pdf"),
+            Some(("application/pdf", "%PDF-1.4 intruder".to_string())),
+        ),
+        (Method::GET, format!("/api/v1/reviews/{slug}/report"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/report/index.html"), None),
     ]
 }
 
