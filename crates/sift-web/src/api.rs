@@ -41,7 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/conflicts", get(conflicts))
         .route("/reviews/{slug}/resolutions", post(resolve))
         .route("/reviews/{slug}/flow", get(flow))
-        .route("/reviews/{slug}/searches", get(searches))
+        .route("/reviews/{slug}/searches", get(searches).post(add_search))
         .route("/reviews/{slug}/duplicates", get(duplicates))
         .route("/reviews/{slug}/duplicates/{pair}", post(decide_duplicate))
         .route("/reviews/{slug}/fulltexts/{citation}/not-retrieved", post(not_retrieved))
@@ -338,6 +338,39 @@ async fn searches(
         })
         .collect();
     Ok(Json(json!({ "searches": out })).into_response())
+}
+
+/// Records a search and imports its files, all or nothing: the search form of the page, as
+/// multipart (`source`, optional `stream`, `kind`, `platform`, `query`, `run_date`, `limits`,
+/// `hits`, and one `files` part per export file).
+async fn add_search(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let dir = tempfile::tempdir()
+        .map_err(|source| api(ServiceError::Io { path: "a temporary directory".into(), source }))?;
+    let (_, mut spec, files) =
+        crate::pages::searches::read_search_form(&mut multipart, dir.path()).await.map_err(api)?;
+    if files.is_empty() {
+        spec.without_export = true;
+    }
+    let report = service.add_search(&actor, &spec, &files).await.map_err(api)?;
+    let out: Vec<Value> = report
+        .files
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.file_name, "format": f.format, "records": f.n_records,
+                "warnings": f.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "search": report.search.id.0, "source": report.search.source, "files": out }))
+        .into_response())
 }
 
 async fn duplicates(
@@ -750,6 +783,17 @@ pub fn openapi() -> Value {
             "requestBody": body(json!({ "stage": { "type": "string", "enum": ["title-abstract", "full-text"] }, "reviewers_required": { "type": "integer", "minimum": 1, "maximum": 5 }, "blinded": { "type": "boolean" }, "auto_resolve_agreement": { "type": "boolean", "default": true } }), json!(["stage", "reviewers_required", "blinded"])),
             "responses": ok("the stage's settings now")
         }
+    });
+    paths["/reviews/{slug}/searches"]["post"] = json!({
+        "summary": "Record a search and import its export files, all or nothing (owners)",
+        "parameters": [slug],
+        "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["source"], "properties": {
+            "source": { "type": "string" }, "stream": { "type": "string" },
+            "kind": { "type": "string", "enum": ["database", "register", "other"] }, "platform": { "type": "string" },
+            "query": { "type": "string" }, "run_date": { "type": "string" }, "limits": { "type": "string" },
+            "hits": { "type": "integer" }, "files": { "type": "array", "items": { "type": "string", "format": "binary" } }
+        } } } } },
+        "responses": ok("the search and each file's records and warnings")
     });
     paths["/reviews/{slug}/criteria"] = json!({
         "get": { "summary": "The eligibility criteria, in order; they are the exclusion reasons", "parameters": [slug], "responses": ok("criteria") },

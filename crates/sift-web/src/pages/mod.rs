@@ -10,7 +10,7 @@ mod dedup;
 mod forms;
 pub(crate) mod reports;
 mod screen;
-mod searches;
+pub(crate) mod searches;
 mod settings;
 
 use askama::Template;

@@ -88,61 +88,7 @@ pub async fn add(
 ) -> WebResult<Response> {
     let dir = tempfile::tempdir()
         .map_err(|source| ServiceError::Io { path: "a temporary directory".into(), source })?;
-    let mut csrf = None;
-    let mut spec = SearchSpec::default();
-    let mut files = Vec::new();
-    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
-    while let Some(field) = multipart.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "files" {
-            let Some(file_name) = field.file_name().map(String::from) else { continue };
-            let bytes = field.bytes().await.map_err(bad)?;
-            if file_name.is_empty() && bytes.is_empty() {
-                continue;
-            }
-            // Each file gets its own directory so it keeps its name (the service records it).
-            let sub = dir.path().join(format!("f{}", files.len()));
-            std::fs::create_dir(&sub)
-                .map_err(|source| ServiceError::Io { path: sub.display().to_string(), source })?;
-            let safe: String = file_name
-                .chars()
-                .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
-                .collect();
-            let path = sub.join(if safe.trim().is_empty() { "export".to_string() } else { safe });
-            std::fs::write(&path, &bytes)
-                .map_err(|source| ServiceError::Io { path: path.display().to_string(), source })?;
-            files.push(InputFile::new(path));
-            continue;
-        }
-        let value = field.text().await.map_err(bad)?;
-        let value = value.trim().to_string();
-        let some = |v: String| (!v.is_empty()).then_some(v);
-        match name.as_str() {
-            "csrf" => csrf = Some(value),
-            "stream" => spec.stream = some(value),
-            "source" => spec.source = value,
-            "kind" => {
-                spec.kind = Some(match value.as_str() {
-                    "register" => SearchKind::Register,
-                    "other" => SearchKind::Other,
-                    _ => SearchKind::Database,
-                })
-            }
-            "platform" => spec.platform = some(value),
-            "query" => spec.query = some(value),
-            "run_date" => spec.run_date = some(value),
-            "limits" => spec.limits = some(value),
-            "hits" if !value.is_empty() => {
-                spec.hits_reported = Some(value.parse().map_err(|_| {
-                    WebError::Service(ServiceError::invalid(
-                        "hits",
-                        format!("{value:?} is not a whole number"),
-                    ))
-                })?)
-            }
-            _ => {}
-        }
-    }
+    let (csrf, mut spec, files) = read_search_form(&mut multipart, dir.path()).await?;
     auth.check_csrf(csrf.as_deref())?;
     let (service, actor, viewer) = authorized(&state, &auth, &slug, Permission::Manage).await?;
     if files.is_empty() {
@@ -192,4 +138,70 @@ pub async fn add(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Reads a search form (multipart: `stream`, `source`, `kind`, `platform`, `query`,
+/// `run_date`, `limits`, `hits`, and `files`), writing the files into `dir` under their own
+/// names. Returns the form's CSRF token (if any), the search, and the files. The JSON API
+/// takes the same form.
+pub(crate) async fn read_search_form(
+    multipart: &mut Multipart,
+    dir: &std::path::Path,
+) -> WebResult<(Option<String>, SearchSpec, Vec<InputFile>)> {
+    let mut csrf = None;
+    let mut spec = SearchSpec::default();
+    let mut files = Vec::new();
+    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "files" {
+            let Some(file_name) = field.file_name().map(String::from) else { continue };
+            let bytes = field.bytes().await.map_err(bad)?;
+            if file_name.is_empty() && bytes.is_empty() {
+                continue;
+            }
+            // Each file gets its own directory so it keeps its name (the service records it).
+            let sub = dir.join(format!("f{}", files.len()));
+            std::fs::create_dir(&sub)
+                .map_err(|source| ServiceError::Io { path: sub.display().to_string(), source })?;
+            let safe: String = file_name
+                .chars()
+                .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ') { c } else { '_' })
+                .collect();
+            let path = sub.join(if safe.trim().is_empty() { "export".to_string() } else { safe });
+            std::fs::write(&path, &bytes)
+                .map_err(|source| ServiceError::Io { path: path.display().to_string(), source })?;
+            files.push(InputFile::new(path));
+            continue;
+        }
+        let value = field.text().await.map_err(bad)?;
+        let value = value.trim().to_string();
+        let some = |v: String| (!v.is_empty()).then_some(v);
+        match name.as_str() {
+            "csrf" => csrf = Some(value),
+            "stream" => spec.stream = some(value),
+            "source" => spec.source = value,
+            "kind" => {
+                spec.kind = Some(match value.as_str() {
+                    "register" => SearchKind::Register,
+                    "other" => SearchKind::Other,
+                    _ => SearchKind::Database,
+                })
+            }
+            "platform" => spec.platform = some(value),
+            "query" => spec.query = some(value),
+            "run_date" => spec.run_date = some(value),
+            "limits" => spec.limits = some(value),
+            "hits" if !value.is_empty() => {
+                spec.hits_reported = Some(value.parse().map_err(|_| {
+                    WebError::Service(ServiceError::invalid(
+                        "hits",
+                        format!("{value:?} is not a whole number"),
+                    ))
+                })?)
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, spec, files))
 }

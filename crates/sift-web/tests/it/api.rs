@@ -107,7 +107,7 @@ async fn a_script_logs_in_and_screens() {
 /// Settings, a full text and the report through the API, as a script would use them; a
 /// reviewer may not change settings.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_script_sets_stages_and_criteria_attaches_a_pdf_and_reads_the_report() {
+async fn a_script_sets_stages_and_criteria_adds_a_search_attaches_a_pdf_and_reads_the_report() {
     let f = fixture().await;
     let stage = json!({ "stage": "full-text", "reviewers_required": 1, "blinded": false });
     let refused =
@@ -153,6 +153,26 @@ async fn a_script_sets_stages_and_criteria_attaches_a_pdf_and_reads_the_report()
     )
     .await;
     assert_eq!(not_pdf.status, StatusCode::BAD_REQUEST, "{}", not_pdf.body);
+
+    // A search with its export, as the page's form sends it; a reviewer may not add one.
+    let ris = "TY  - JOUR\r\nTI  - Resistance training for neuropathy\r\nPY  - 2021\r\nER  - \r\n";
+    let upload = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nCINAHL\r\n--XX\r\nContent-Disposition: form-data; name=\"hits\"\r\n\r\n1\r\n--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"cinahl.ris\"\r\n\r\n{ris}\r\n--XX--\r\n"
+    );
+    let multipart = || Some(("multipart/form-data; boundary=XX", upload.clone()));
+    let searches = "/api/v1/reviews/alpha/searches";
+    let refused =
+        crate::support::send(&f.app, axum::http::Method::POST, searches, As::Bearer(&f.ellen), multipart())
+            .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    let added =
+        crate::support::send(&f.app, axum::http::Method::POST, searches, As::Bearer(&f.root), multipart())
+            .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let added: Value = serde_json::from_str(&added.body).unwrap();
+    assert_eq!((added["source"].as_str(), added["files"][0]["records"].as_i64()), (Some("CINAHL"), Some(1)));
+    let listed = get(&f.app, searches, As::Bearer(&f.ellen)).await.body;
+    assert!(listed.contains("cinahl.ris"), "{listed}");
 
     let files: Value =
         serde_json::from_str(&get(&f.app, "/api/v1/reviews/alpha/report", As::Bearer(&f.ellen)).await.body)

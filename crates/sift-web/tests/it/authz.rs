@@ -181,6 +181,15 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         ),
         (Method::GET, format!("/api/v1/reviews/{slug}/keywords"), None),
         (Method::POST, format!("/api/v1/reviews/{slug}/keywords"), json(json!({ "include": ["x"] }))),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/searches"),
+            Some((
+                "multipart/form-data; boundary=XX",
+                "--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nPlanted by API\r\n--XX--\r\n"
+                    .to_string(),
+            )),
+        ),
         (Method::GET, format!("/api/v1/reviews/{slug}/stages"), None),
         (
             Method::POST,
