@@ -323,8 +323,9 @@ proptest! {
         prop_assert_eq!(parsed.len(), records.len(), "{}", out);
         for (i, ((reference, id), record)) in records.iter().zip(&parsed).enumerate() {
             prop_assert_eq!(&record.reference, &expected_from_bibtex(reference.clone()), "{}", out);
-            // The id is the key unless an earlier record took it (then a key is generated).
-            let taken = records[..i].iter().any(|(_, earlier)| earlier == id);
+            // The id is the key unless an earlier entry's key (its own id, or one generated
+            // for a record without an id) already is that key: then a key is generated.
+            let taken = parsed[..i].iter().any(|earlier| earlier.source_id.as_deref() == id.as_deref());
             if id.is_some() && !taken {
                 prop_assert_eq!(record.source_id.as_deref(), id.as_deref(), "{}", out);
             }
