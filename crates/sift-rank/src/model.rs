@@ -207,9 +207,7 @@ impl Trainer {
                 // Squared hinge: D_ii = 1 / (2 C_i), no upper bound.
                 let d = 0.5 / cost(y);
                 let old = self.alpha[i];
-                // The row's private features carry weight alpha_i * y_i * x_ij only: their part
-                // of y_i w.x_i is alpha_i * |private|^2.
-                let g = sign * (x.dot(i, &self.w) + self.b) + old * x.private_norm2(i) - 1.0 + d * old;
+                let g = self.svm_gradient(x, i, sign, d);
                 let mut pg = g;
                 if old == 0.0 {
                     if g > pg_max_old {
@@ -253,9 +251,15 @@ impl Trainer {
     fn svm_coordinate(&mut self, x: &Matrix, i: usize, y: bool, cost: f64) {
         let sign = if y { 1.0 } else { -1.0 };
         let d = 0.5 / cost;
-        let g = sign * (x.dot(i, &self.w) + self.b) + self.alpha[i] * x.private_norm2(i) - 1.0
-            + d * self.alpha[i];
+        let g = self.svm_gradient(x, i, sign, d);
         self.svm_update(x, i, sign, g, d);
+    }
+
+    /// The dual gradient along row `i`'s coordinate. The row's private features carry weight
+    /// `alpha_i y_i x_ij` only: their part of `y_i w.x_i` is `alpha_i |private|^2`.
+    fn svm_gradient(&self, x: &Matrix, i: usize, sign: f64, d: f64) -> f64 {
+        let a = self.alpha[i];
+        sign * (x.dot(i, &self.w) + self.b) + a * x.private_norm2(i) - 1.0 + d * a
     }
 
     /// Moves `alpha_i` to the minimum along its coordinate, given its gradient `g`.
