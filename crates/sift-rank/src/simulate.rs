@@ -22,7 +22,8 @@ pub struct Settings {
     pub classifier: Classifier,
     pub balance: Balance,
     pub query: Query,
-    /// Retrain after this many decisions (1: after every one, as ASReview).
+    /// Retrain after this many decisions (1: after every one, as ASReview), and always at once
+    /// after a relevant record: an include is the rare event that moves the ranking most.
     pub retrain_every: usize,
     pub seed: u64,
     /// The stopping rule's target recall and confidence.
@@ -140,6 +141,7 @@ pub fn simulate(
     let mut since_training = usize::MAX;
     let mut n_trainings = 0;
     let mut found = screened_labels.iter().filter(|&&l| l).count();
+    let mut last_was_relevant = false;
     let mut stop: Option<StopPoint> = None;
 
     let stop_point = |screened_labels: &[bool], n_prior: usize| -> Option<StopPoint> {
@@ -159,7 +161,7 @@ pub fn simulate(
     // The active loop, until every relevant record is found.
     while !candidates.is_empty() && found < n_relevant_total {
         let both_classes = labelled.iter().any(|(_, y)| *y) && labelled.iter().any(|(_, y)| !*y);
-        if both_classes && since_training >= settings.retrain_every {
+        if both_classes && (since_training >= settings.retrain_every || last_was_relevant) {
             trainer.fit_in_place(x, &labelled, &mut rng);
             for &i in &candidates {
                 scores[i] = trainer.score(x, i);
@@ -181,6 +183,7 @@ pub fn simulate(
         labelled.push((row, labels[row]));
         screened_labels.push(labels[row]);
         found += usize::from(labels[row]);
+        last_was_relevant = labels[row];
         if stop.is_none() {
             stop = stop_point(&screened_labels, priors.len());
         }
@@ -255,6 +258,22 @@ mod tests {
         );
         assert!(simulate(&x, &labels[..10], &[], &Settings::default()).is_err());
         assert!(matches!(random_priors(&labels, 16, 0, 1), Err(SimulationError::TooFewForPriors { .. })));
+    }
+
+    #[test]
+    fn a_relevant_record_always_triggers_retraining() {
+        let (x, labels) = corpus();
+        let priors = random_priors(&labels, 1, 1, 5).unwrap();
+        // Never retrain on the count: only the first fit and one after each relevant record
+        // but the last (the loop ends when it is found).
+        let settings = Settings { retrain_every: usize::MAX, ..Settings::default() };
+        let s = simulate(&x, &labels, &priors, &settings).unwrap();
+        let relevant_after_priors = labels.iter().filter(|&&l| l).count() - 1;
+        assert_eq!(s.n_trainings, relevant_after_priors);
+        // Retraining after every decision trains once per record screened in the active loop.
+        let every = simulate(&x, &labels, &priors, &Settings::default()).unwrap();
+        let last_relevant = every.order.iter().rposition(|&r| labels[r]).unwrap();
+        assert_eq!(every.n_trainings, last_relevant + 1 - priors.len());
     }
 
     #[test]

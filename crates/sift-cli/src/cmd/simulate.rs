@@ -33,7 +33,8 @@ pub struct Args {
     /// max (default), uncertainty or mixed (95 % max, 5 % random).
     #[arg(long, default_value = "max")]
     pub query: String,
-    /// Retrain after this many decisions (1: after every decision).
+    /// Retrain after this many decisions (1: after every decision), and at once after a
+    /// relevant record.
     #[arg(long, default_value_t = 1)]
     pub retrain_every: usize,
     /// Reduce words to their stems before counting them.
