@@ -203,7 +203,6 @@ impl Term {
 struct Lexicon<'s> {
     stemmer: Option<&'s Stemmer>,
     words: FxHashMap<String, u32>,
-    word_names: Vec<String>,
     terms: FxHashMap<Term, u32>,
     term_keys: Vec<Term>,
 }
@@ -221,14 +220,13 @@ impl Lexicon<'_> {
         if let Some(&id) = self.words.get(token) {
             return id;
         }
-        let id = u32::try_from(self.word_names.len()).expect("fewer than 2^32 - 1 words");
+        let id = u32::try_from(self.words.len()).expect("fewer than 2^32 - 1 words");
         self.words.insert(token.to_string(), id);
-        self.word_names.push(token.to_string());
         id
     }
 
     fn term(&mut self, term: Term) -> u32 {
-        let next = self.term_keys.len() as u32;
+        let next = u32::try_from(self.term_keys.len()).expect("fewer than 2^32 terms");
         let id = *self.terms.entry(term).or_insert(next);
         if id == next {
             self.term_keys.push(term);
@@ -236,22 +234,35 @@ impl Lexicon<'_> {
         id
     }
 
+    /// Appends to `ids` the terms of one field given as consecutive parts: tokenizing the parts
+    /// one after another gives the tokens of their text joined by a separator (which never
+    /// belongs to a token), without building that text. `words` is scratch space.
+    fn field_terms<'a>(
+        &mut self,
+        parts: impl IntoIterator<Item = &'a str>,
+        bigrams: bool,
+        words: &mut Vec<u32>,
+        ids: &mut Vec<u32>,
+    ) {
+        words.clear();
+        for part in parts {
+            for_each_token(part, |t| words.push(self.word(t)));
+        }
+        ids.extend(words.iter().map(|&w| self.term(Term::word(w))));
+        if bigrams {
+            ids.extend(words.windows(2).map(|p| self.term(Term::pair(p[0], p[1]))));
+        }
+    }
+
     /// The terms of one document with their counts, by term id. Title and abstract are one
     /// text, joined by a space, as ASReview's `TextMerger` joins them (so one bigram spans the
     /// two); keywords stay a field of their own.
     fn document(&mut self, doc: &Document, options: &FeatureOptions) -> Vec<(u32, u32)> {
-        let text = format!("{} {}", doc.title, doc.abstract_text);
-        let keywords = doc.keywords.join(" ; ");
         let mut ids = Vec::new();
         let mut words = Vec::new();
-        for field in [text.as_str(), keywords.as_str()] {
-            words.clear();
-            for_each_token(field, |t| words.push(self.word(t)));
-            ids.extend(words.iter().map(|&w| self.term(Term::word(w))));
-            if options.bigrams {
-                ids.extend(words.windows(2).map(|p| self.term(Term::pair(p[0], p[1]))));
-            }
-        }
+        let text = [doc.title.as_str(), doc.abstract_text.as_str()];
+        self.field_terms(text, options.bigrams, &mut words, &mut ids);
+        self.field_terms(doc.keywords.iter().map(String::as_str), options.bigrams, &mut words, &mut ids);
         ids.sort_unstable();
         let mut counts: Vec<(u32, u32)> = Vec::new();
         for id in ids {
@@ -273,7 +284,6 @@ pub fn tfidf(docs: &[Document], options: &FeatureOptions) -> (Matrix, Vec<String
     let mut lexicon = Lexicon {
         stemmer: stemmer.as_ref(),
         words: FxHashMap::default(),
-        word_names: Vec::new(),
         terms: FxHashMap::default(),
         term_keys: Vec::new(),
     };
@@ -323,7 +333,11 @@ pub fn tfidf(docs: &[Document], options: &FeatureOptions) -> (Matrix, Vec<String
             row.into_iter().map(|(j, v)| (j, v as f32)).collect()
         })
         .collect();
-    let names = vocabulary.iter().map(|&t| lexicon.term_keys[t as usize].name(&lexicon.word_names)).collect();
+    let mut word_names = vec![String::new(); lexicon.words.len()];
+    for (word, id) in lexicon.words {
+        word_names[id as usize] = word;
+    }
+    let names = vocabulary.iter().map(|&t| lexicon.term_keys[t as usize].name(&word_names)).collect();
     (Matrix::from_rows(&rows, vocabulary.len()), names)
 }
 
@@ -381,6 +395,35 @@ mod tests {
         assert!(!vocab.contains(&"blockers cardiology".to_string()));
         // "heart" is in every document: above max_df = 95 %.
         assert!(!vocab.contains(&"heart".to_string()));
+    }
+
+    #[test]
+    fn keywords_are_one_field_whose_bigrams_run_across_keywords_but_not_into_the_text() {
+        let docs = [
+            Document {
+                title: "alpha".into(),
+                abstract_text: "beta".into(),
+                keywords: vec!["gamma delta".into(), "epsilon".into()],
+            },
+            Document::new("zeta", ""),
+        ];
+        let options = FeatureOptions { max_df: 1.0, ..FeatureOptions::default() };
+        let (_, mut vocab) = tfidf(&docs, &options);
+        vocab.sort();
+        assert_eq!(
+            vocab,
+            [
+                "alpha",
+                "alpha beta",
+                "beta",
+                "delta",
+                "delta epsilon",
+                "epsilon",
+                "gamma",
+                "gamma delta",
+                "zeta"
+            ]
+        );
     }
 
     #[test]

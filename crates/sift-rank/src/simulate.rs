@@ -141,7 +141,6 @@ pub fn simulate(
     let mut since_training = usize::MAX;
     let mut n_trainings = 0;
     let mut found = screened_labels.iter().filter(|&&l| l).count();
-    let mut last_was_relevant = false;
     let mut stop: Option<StopPoint> = None;
 
     let stop_point = |screened_labels: &[bool], n_prior: usize| -> Option<StopPoint> {
@@ -161,6 +160,7 @@ pub fn simulate(
     // The active loop, until every relevant record is found.
     while !candidates.is_empty() && found < n_relevant_total {
         let both_classes = labelled.iter().any(|(_, y)| *y) && labelled.iter().any(|(_, y)| !*y);
+        let last_was_relevant = screened_labels.last() == Some(&true);
         if both_classes && (since_training >= settings.retrain_every || last_was_relevant) {
             trainer.fit_in_place(x, &labelled, &mut rng);
             for &i in &candidates {
@@ -183,7 +183,6 @@ pub fn simulate(
         labelled.push((row, labels[row]));
         screened_labels.push(labels[row]);
         found += usize::from(labels[row]);
-        last_was_relevant = labels[row];
         if stop.is_none() {
             stop = stop_point(&screened_labels, priors.len());
         }
