@@ -159,21 +159,11 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     if score < 0.75 {
         // A title in another language (Embase and MEDLINE translate, publishers do not): the
         // same journal, volume, year, first author and first page may still name one article.
-        let same_place = year_gap == Some(0)
-            && both(&a.volume, &b.volume) == Some(true)
-            && pages_comparable
-            && both(&a.first_page, &b.first_page) == Some(true)
-            && authors_agree(a, b) == Some(true)
-            && journals_agree(&a.journal, &b.journal) == Some(true);
         // Databases also mix up records (a title from one article, the pages of another), so
         // this is for a person to confirm, unless the whole place agrees: issue, both pages
         // and every author.
-        if same_place {
-            let whole_place = both(&a.issue, &b.issue) == Some(true)
-                && both(&a.last_page, &b.last_page) == Some(true)
-                && a.authors.len() == b.authors.len()
-                && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y));
-            let tier = if whole_place { Tier::Certain } else { Tier::Possible };
+        if same_place(a, b) {
+            let tier = if whole_place(a, b) { Tier::Certain } else { Tier::Possible };
             return Verdict::Same { tier, score, rule: Rule::SimilarMetadata };
         }
         return Verdict::Different(Rule::Title);
@@ -304,12 +294,43 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     if by_journal || by_page || by_everything || by_title_and_volume || by_issue {
         return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
     }
+    // A title rewritten by one database (a correction notice's citation appended, a
+    // translation) at the same whole place is one article, as it is for less alike titles
+    // above.
+    if same_place(a, b) && whole_place(a, b) {
+        return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SimilarMetadata };
+    }
     let possible = (score >= 0.90 && conflicts <= 1 && support >= 1)
         || (score >= 0.80 && support >= 3 && conflicts <= 1);
     if possible {
         return Verdict::Same { tier: Tier::Possible, score, rule: Rule::SimilarMetadata };
     }
     Verdict::Different(Rule::Title)
+}
+
+/// The same journal, year, volume and first page, with the first author agreeing.
+fn same_place(a: &Prepared, b: &Prepared) -> bool {
+    a.year.is_some()
+        && a.year == b.year
+        && a.volume.is_some()
+        && a.volume == b.volume
+        && a.first_page_is_article_number == b.first_page_is_article_number
+        && a.first_page.is_some()
+        && a.first_page == b.first_page
+        && authors_agree(a, b) == Some(true)
+        && journals_agree(&a.journal, &b.journal) == Some(true)
+}
+
+/// Beyond [`same_place`]: the same issue and last page, and every author in order. A single
+/// page is enough for a notice (a correction notice is one page; two by the same authors on
+/// one page do not exist), not for other items (a page of meeting abstracts holds several).
+fn whole_place(a: &Prepared, b: &Prepared) -> bool {
+    a.issue.is_some()
+        && a.issue == b.issue
+        && (a.last_page.is_some() || a.notice.is_some())
+        && a.last_page == b.last_page
+        && a.authors.len() == b.authors.len()
+        && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y))
 }
 
 /// Whether one title is the other with words added at one end: a subtitle dropped or fused
@@ -542,6 +563,50 @@ mod tests {
         assert!(!certain(&elsewhere));
         let reply = record("In reply");
         assert!(!matches!(verdict(&a, &reply), Verdict::Same { .. }));
+    }
+
+    #[test]
+    fn a_rewritten_title_at_the_same_whole_place_is_certain() {
+        // One database appends the corrected article's citation to a correction notice's title.
+        let notice = |title: &str| {
+            let mut r = record(title);
+            r.authors = vec![Author::new("Philipp", Some("T".into()))];
+            r.journal = Some("New England Journal of Medicine".into());
+            (r.volume, r.issue, r.pages) = (Some("360".into()), Some("23".into()), Some("2487-2487".into()));
+            r
+        };
+        let a = notice(
+            "Eculizumab for atypical hemolytic-uremic syndrome (New England Journal of Medicine (2009) 360 (542-544))",
+        );
+        let b = notice("Eculizumab for Atypical Hemolytic-Uremic Syndrome (vol 360, pg 542, 2009)");
+        assert!(
+            matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
+            "{:?}",
+            verdict(&a, &b)
+        );
+        // The same on a page of meeting abstracts is for a person: one page holds several.
+        let abstract_ = |title: &str| {
+            let mut r = record(title);
+            (r.issue, r.pages) = (Some("Suppl 1".into()), Some("23".into()));
+            r
+        };
+        let a =
+            abstract_("Eculizumab dose for haemolysis breakthrough in paroxysmal nocturnal haemoglobinuria");
+        let b = abstract_("Eculizumab dose for haemolysis in paroxysmal nocturnal haemoglobinuria patients");
+        assert!(
+            !matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
+            "{:?}",
+            verdict(&a, &b)
+        );
+        // A range of pages with every author agrees whatever a database did to the title.
+        let (mut a, mut b) = (a, b);
+        a.pages = Some("23-29".into());
+        b.pages = Some("23-29".into());
+        assert!(
+            matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
+            "{:?}",
+            verdict(&a, &b)
+        );
     }
 
     #[test]
