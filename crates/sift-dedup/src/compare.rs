@@ -8,7 +8,9 @@
 //!
 //! A shared DOI or PMID makes a pair certain when titles (if both have one) are alike. Without
 //! one, a pair is certain only when titles are near-identical and author, year and journal
-//! (or volume and page) agree; near misses are queued for a person.
+//! (or volume and page) agree, or when the whole place agrees (journal, year, volume, issue,
+//! both pages, every author) whatever one database did to the title; near misses are queued
+//! for a person.
 
 use rayon::prelude::*;
 
