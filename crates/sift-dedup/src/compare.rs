@@ -297,9 +297,10 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
     }
     // A title rewritten by one database (a correction notice's citation appended, a
-    // translation) at the same whole place is one article, as it is for less alike titles
-    // above.
-    if same_place(a, b) && whole_place(a, b) {
+    // translation, a Greek letter lost to an encoding) at the same whole place is one article,
+    // as it is for less alike titles above. Alike titles may also do without issues on both
+    // sides: the same page range of a volume by the same authors in order.
+    if same_place(a, b) && a.issue == b.issue && same_pages_and_authors(a, b) {
         return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SimilarMetadata };
     }
     let possible = (score >= 0.90 && conflicts <= 1 && support >= 1)
@@ -327,9 +328,12 @@ fn same_place(a: &Prepared, b: &Prepared) -> bool {
 /// page is enough for a notice (a correction notice is one page; two by the same authors on
 /// one page do not exist), not for other items (a page of meeting abstracts holds several).
 fn whole_place(a: &Prepared, b: &Prepared) -> bool {
-    a.issue.is_some()
-        && a.issue == b.issue
-        && (a.last_page.is_some() || a.notice.is_some())
+    a.issue.is_some() && a.issue == b.issue && same_pages_and_authors(a, b)
+}
+
+/// The same last page (a single page only for a notice) and every author in order.
+fn same_pages_and_authors(a: &Prepared, b: &Prepared) -> bool {
+    (a.last_page.is_some() || a.notice.is_some())
         && a.last_page == b.last_page
         && a.authors.len() == b.authors.len()
         && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y))
@@ -609,6 +613,17 @@ mod tests {
             "{:?}",
             verdict(&a, &b)
         );
+        // Neither has an issue: the same page range of the volume by the same authors still
+        // names one article when the titles are alike (a Greek letter lost to an encoding).
+        let certain =
+            |a: &Reference, b: &Reference| matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. });
+        let a = record("Interferon-gamma (IFN-gamma): a possible prognostic marker for clearance of HPV");
+        let b = record("Interferon- (IFN-): a possible prognostic marker for clearance of HPV");
+        assert!(certain(&a, &b), "{:?}", verdict(&a, &b));
+        // ... but not with another author list.
+        let mut c = b.clone();
+        c.authors.push(Author::new("Lee", Some("K".into())));
+        assert!(!certain(&a, &c), "{:?}", verdict(&a, &c));
     }
 
     #[test]
