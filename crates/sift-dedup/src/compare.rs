@@ -177,13 +177,11 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     // A long, identical title by the same authors at the same volume and page (or in two
     // proceedings) is then one work.
     if year_gap == Some(1) && score >= 0.98 && a.n_title_words.min(b.n_title_words) >= 8 {
-        let all_authors = a.authors.len() == b.authors.len()
-            && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y));
         let same_place = both(&a.volume, &b.volume) == Some(true)
             && pages_comparable
             && both(&a.first_page, &b.first_page) != Some(false);
         let proceedings = a.proceedings && b.proceedings && !volume_conflict && !page_conflict;
-        if all_authors && (same_place || proceedings) {
+        if every_author_agrees(a, b) && (same_place || proceedings) {
             return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
         }
     }
@@ -259,8 +257,6 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     // authors under a near-identical title are then the evidence.
     // (A last page one database gets wrong, "165-184" / "165-183", does not matter when the
     // long title and every author agree.)
-    let every_author = a.authors.len() == b.authors.len()
-        && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y));
     let by_page = !via_variant
         && score >= 0.97
         && informative_title
@@ -268,7 +264,7 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
         && authors == Some(true)
         && page_equal
         && (!last_page_conflict
-            || (score >= 0.99 && a.n_title_words.min(b.n_title_words) >= 8 && every_author));
+            || (score >= 0.99 && a.n_title_words.min(b.n_title_words) >= 8 && every_author_agrees(a, b)));
     // A whole supplement or a meeting's abstract book ("2015 BioIron Meeting Abstracts"): no
     // pages anywhere, so the title, year, volume, issue, journal and authors must all agree.
     let by_issue = score >= 0.999
@@ -333,10 +329,12 @@ fn whole_place(a: &Prepared, b: &Prepared) -> bool {
 
 /// The same last page (a single page only for a notice) and every author in order.
 fn same_pages_and_authors(a: &Prepared, b: &Prepared) -> bool {
-    (a.last_page.is_some() || a.notice.is_some())
-        && a.last_page == b.last_page
-        && a.authors.len() == b.authors.len()
-        && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y))
+    (a.last_page.is_some() || a.notice.is_some()) && a.last_page == b.last_page && every_author_agrees(a, b)
+}
+
+/// The same number of authors, each matching the other list's at the same position.
+fn every_author_agrees(a: &Prepared, b: &Prepared) -> bool {
+    a.authors.len() == b.authors.len() && a.authors.iter().zip(&b.authors).all(|(x, y)| names_match(x, y))
 }
 
 /// Whether one title is the other with words added at one end: a subtitle dropped or fused
@@ -573,6 +571,8 @@ mod tests {
 
     #[test]
     fn a_rewritten_title_at_the_same_whole_place_is_certain() {
+        let certain =
+            |a: &Reference, b: &Reference| matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. });
         // One database appends the corrected article's citation to a correction notice's title.
         let notice = |title: &str| {
             let mut r = record(title);
@@ -585,11 +585,7 @@ mod tests {
             "Eculizumab for atypical hemolytic-uremic syndrome (New England Journal of Medicine (2009) 360 (542-544))",
         );
         let b = notice("Eculizumab for Atypical Hemolytic-Uremic Syndrome (vol 360, pg 542, 2009)");
-        assert!(
-            matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
-            "{:?}",
-            verdict(&a, &b)
-        );
+        assert!(certain(&a, &b), "{:?}", verdict(&a, &b));
         // The same on a page of meeting abstracts is for a person: one page holds several.
         let abstract_ = |title: &str| {
             let mut r = record(title);
@@ -599,24 +595,14 @@ mod tests {
         let a =
             abstract_("Eculizumab dose for haemolysis breakthrough in paroxysmal nocturnal haemoglobinuria");
         let b = abstract_("Eculizumab dose for haemolysis in paroxysmal nocturnal haemoglobinuria patients");
-        assert!(
-            !matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
-            "{:?}",
-            verdict(&a, &b)
-        );
+        assert!(!certain(&a, &b), "{:?}", verdict(&a, &b));
         // A range of pages with every author agrees whatever a database did to the title.
         let (mut a, mut b) = (a, b);
         a.pages = Some("23-29".into());
         b.pages = Some("23-29".into());
-        assert!(
-            matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
-            "{:?}",
-            verdict(&a, &b)
-        );
+        assert!(certain(&a, &b), "{:?}", verdict(&a, &b));
         // Neither has an issue: the same page range of the volume by the same authors still
         // names one article when the titles are alike (a Greek letter lost to an encoding).
-        let certain =
-            |a: &Reference, b: &Reference| matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. });
         let a = record("Interferon-gamma (IFN-gamma): a possible prognostic marker for clearance of HPV");
         let b = record("Interferon- (IFN-): a possible prognostic marker for clearance of HPV");
         assert!(certain(&a, &b), "{:?}", verdict(&a, &b));
