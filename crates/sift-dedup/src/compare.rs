@@ -296,7 +296,8 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     // translation, a Greek letter lost to an encoding) at the same whole place is one article,
     // as it is for less alike titles above. Alike titles may also do without issues on both
     // sides: the same page range of a volume by the same authors in order.
-    if same_place(a, b) && a.issue == b.issue && same_pages_and_authors(a, b) {
+    if same_place(a, b) && (a.issue == b.issue || unnumbered_supplement(a, b)) && same_pages_and_authors(a, b)
+    {
         return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SimilarMetadata };
     }
     let possible = (score >= 0.90 && conflicts <= 1 && support >= 1)
@@ -324,7 +325,13 @@ fn same_place(a: &Prepared, b: &Prepared) -> bool {
 /// page is enough for a notice (a correction notice is one page; two by the same authors on
 /// one page do not exist), not for other items (a page of meeting abstracts holds several).
 fn whole_place(a: &Prepared, b: &Prepared) -> bool {
-    a.issue.is_some() && a.issue == b.issue && same_pages_and_authors(a, b)
+    ((a.issue.is_some() && a.issue == b.issue) || unnumbered_supplement(a, b)) && same_pages_and_authors(a, b)
+}
+
+/// Both records are in a supplement and one database left its number out ("SUPPL" /
+/// "Suppl 2"): the issue then agrees as far as it is known.
+fn unnumbered_supplement(a: &Prepared, b: &Prepared) -> bool {
+    a.supplement && b.supplement && (a.issue.is_none() || b.issue.is_none())
 }
 
 /// The same last page (a single page only for a notice) and every author in order.
@@ -610,6 +617,43 @@ mod tests {
         let mut c = b.clone();
         c.authors.push(Author::new("Lee", Some("K".into())));
         assert!(!certain(&a, &c), "{:?}", verdict(&a, &c));
+    }
+
+    #[test]
+    fn a_supplement_one_database_left_unnumbered_is_the_same_issue() {
+        // A translated title in two wordings; one database writes the issue "SUPPL", the
+        // other "Suppl 2" (Nefrologia 30, pp 30-38, in the haematology set).
+        let article = |title: &str, issue: &str| {
+            let mut r = record(title);
+            r.authors = vec![Author::new("Andres", Some("A".into()))];
+            r.journal = Some("Nefrologia".into());
+            (r.year, r.volume, r.issue, r.pages) =
+                (Some(2010), Some("30".into()), Some(issue.into()), Some("30-38".into()));
+            r
+        };
+        let a = article("Indications and contraindications for living kidney donations", "SUPPL");
+        let b =
+            article("[Indications and contraindications of living-donor kidney transplantation]", "Suppl 2");
+        assert!(
+            matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
+            "{:?}",
+            verdict(&a, &b)
+        );
+        // An issue left out altogether says nothing about a supplement: for a person.
+        let mut c = article("Indications and contraindications for living kidney donations", "");
+        c.issue = None;
+        assert!(
+            !matches!(verdict(&c, &b), Verdict::Same { tier: Tier::Certain, .. }),
+            "{:?}",
+            verdict(&c, &b)
+        );
+        // Two numbered supplements are two issues.
+        let d = article("Indications and contraindications for living kidney donations", "Suppl 1");
+        assert!(
+            !matches!(verdict(&d, &b), Verdict::Same { tier: Tier::Certain, .. }),
+            "{:?}",
+            verdict(&d, &b)
+        );
     }
 
     #[test]

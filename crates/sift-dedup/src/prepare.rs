@@ -38,6 +38,8 @@ pub struct Prepared {
     pub journal: Vec<String>,
     pub volume: Option<String>,
     pub issue: Option<String>,
+    /// The issue names a supplement ("Suppl 2", "SUPPL"), numbered or not.
+    pub supplement: bool,
     pub first_page: Option<String>,
     /// The first page is an article number with a letter (`e12724`, `a1754`, `c1804`), which
     /// cannot be compared with a page number.
@@ -98,6 +100,7 @@ impl Prepared {
             journal: r.journal.as_deref().map(journal_words).unwrap_or_default(),
             volume: r.volume.as_deref().filter(|v| !is_broken_volume(v)).and_then(leading_number),
             issue: r.issue.as_deref().and_then(leading_number),
+            supplement: r.issue.as_deref().is_some_and(|i| i.to_ascii_lowercase().contains("suppl")),
             first_page: r.pages.as_deref().and_then(first_page),
             notice: notice(r),
             conference_abstract: r.work_type == WorkType::ConferenceAbstract
