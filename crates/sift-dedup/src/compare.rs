@@ -185,6 +185,17 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
             return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
         }
     }
+    // A short title needs more: the same range of pages in the same issue of the same journal,
+    // by every author (Nephron Clinical Practice 118(1), "c37-c42" online in 2010 and "37-42"
+    // in the 2011 volume).
+    if year_gap == Some(1)
+        && score >= 0.95
+        && same_range_of_an_issue(a, b)
+        && every_author_agrees(a, b)
+        && journals_agree(&a.journal, &b.journal) == Some(true)
+    {
+        return Verdict::Same { tier: Tier::Certain, score, rule: Rule::SameMetadata };
+    }
     if volume_conflict {
         return Verdict::Different(Rule::Volume);
     }
@@ -337,6 +348,20 @@ fn unnumbered_supplement(a: &Prepared, b: &Prepared) -> bool {
 /// The same last page (a single page only for a notice) and every author in order.
 fn same_pages_and_authors(a: &Prepared, b: &Prepared) -> bool {
     (a.last_page.is_some() || a.notice.is_some()) && a.last_page == b.last_page && every_author_agrees(a, b)
+}
+
+/// The same volume, issue and range of pages (more than one page). The pages are compared by
+/// their numbers: a section's letter ("c37-c42") is kept by some databases and not others.
+fn same_range_of_an_issue(a: &Prepared, b: &Prepared) -> bool {
+    a.volume.is_some()
+        && a.volume == b.volume
+        && a.issue.is_some()
+        && a.issue == b.issue
+        && a.first_page.is_some()
+        && a.first_page == b.first_page
+        && a.last_page.is_some()
+        && a.last_page == b.last_page
+        && a.first_page != a.last_page
 }
 
 /// The same number of authors, each matching the other list's at the same position.
@@ -654,6 +679,33 @@ mod tests {
             "{:?}",
             verdict(&d, &b)
         );
+    }
+
+    #[test]
+    fn a_short_title_a_year_apart_at_the_same_range_of_an_issue_is_certain() {
+        let article = |journal: &str, year: i32, pages: &str| {
+            let mut r = record("Haemolytic uraemic syndrome");
+            r.authors =
+                vec![Author::new("Kavanagh", Some("D".into())), Author::new("Goodship", Some("T".into()))];
+            r.journal = Some(journal.into());
+            (r.year, r.volume, r.issue, r.pages) =
+                (Some(year), Some("118".into()), Some("1".into()), Some(pages.into()));
+            r
+        };
+        let online = article("Nephron - Clinical Practice.", 2010, "37-42");
+        let print = article("Nephron", 2011, "c37-c42");
+        let certain =
+            |a: &Reference, b: &Reference| matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. });
+        assert!(certain(&online, &print), "{:?}", verdict(&online, &print));
+        // Without the issue, or with another author list, or two years apart: not certain.
+        let mut no_issue = print.clone();
+        no_issue.issue = None;
+        assert!(!certain(&online, &no_issue), "{:?}", verdict(&online, &no_issue));
+        let mut other_authors = print.clone();
+        other_authors.authors.pop();
+        assert!(!certain(&online, &other_authors), "{:?}", verdict(&online, &other_authors));
+        let later = article("Nephron", 2012, "c37-c42");
+        assert!(!certain(&online, &later), "{:?}", verdict(&online, &later));
     }
 
     #[test]
