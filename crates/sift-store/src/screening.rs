@@ -269,9 +269,12 @@ fn vote_from_row(r: &AnyRow) -> Result<Vote> {
 
 /// Every vote (history included) cast at `stage` on a stream's citations, oldest first.
 pub async fn votes(conn: &mut Conn, stream: StreamId, stage: Stage) -> Result<Vec<Vote>> {
+    // CROSS JOIN makes SQLite walk the votes and look each citation up, rather than walk
+    // every citation of the stream (100,000 at the start of screening) and look for votes:
+    // 10 ms per call at 100,000 citations and few votes. PostgreSQL plans it as a JOIN.
     let rows = sqlx::query(
         "SELECT v.citation_id, v.stage, v.reviewer_id, v.decision, v.reason, v.note, v.at FROM votes v \
-         JOIN citations c ON c.id = v.citation_id WHERE c.stream_id = $1 AND v.stage = $2 ORDER BY v.id",
+         CROSS JOIN citations c WHERE c.id = v.citation_id AND c.stream_id = $1 AND v.stage = $2 ORDER BY v.id",
     )
     .bind(stream.0)
     .bind(stage.as_str())
@@ -311,8 +314,9 @@ pub async fn insert_resolution(conn: &mut Conn, review: ReviewId, r: &Resolution
 
 /// The resolutions of a stream's citations at `stage` (all stages when `None`).
 pub async fn resolutions(conn: &mut Conn, stream: StreamId, stage: Option<Stage>) -> Result<Vec<Resolution>> {
+    // CROSS JOIN: walk the resolutions, not every citation of the stream (see `votes`).
     let sql = "SELECT r.citation_id, r.stage, r.decision, r.reason, r.method, r.resolved_by, r.at FROM resolutions r \
-               JOIN citations c ON c.id = r.citation_id WHERE c.stream_id = $1";
+               CROSS JOIN citations c WHERE c.id = r.citation_id AND c.stream_id = $1";
     let rows = match stage {
         Some(stage) => {
             sqlx::query(&format!("{sql} AND r.stage = $2 ORDER BY r.id"))
