@@ -519,6 +519,10 @@ mod tests {
         judge(&Prepared::new(a), &Prepared::new(b), &Policy::default())
     }
 
+    fn certain(a: &Reference, b: &Reference) -> bool {
+        matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. })
+    }
+
     const TITLE: &str = "Effect of duloxetine on pain, function, and quality of life among patients with chemotherapy-induced painful peripheral neuropathy";
 
     #[test]
@@ -603,8 +607,6 @@ mod tests {
 
     #[test]
     fn a_rewritten_title_at_the_same_whole_place_is_certain() {
-        let certain =
-            |a: &Reference, b: &Reference| matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. });
         // One database appends the corrected article's citation to a correction notice's title.
         let notice = |title: &str| {
             let mut r = record(title);
@@ -659,26 +661,14 @@ mod tests {
         let a = article("Indications and contraindications for living kidney donations", "SUPPL");
         let b =
             article("[Indications and contraindications of living-donor kidney transplantation]", "Suppl 2");
-        assert!(
-            matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }),
-            "{:?}",
-            verdict(&a, &b)
-        );
+        assert!(certain(&a, &b), "{:?}", verdict(&a, &b));
         // An issue left out altogether says nothing about a supplement: for a person.
         let mut c = article("Indications and contraindications for living kidney donations", "");
         c.issue = None;
-        assert!(
-            !matches!(verdict(&c, &b), Verdict::Same { tier: Tier::Certain, .. }),
-            "{:?}",
-            verdict(&c, &b)
-        );
+        assert!(!certain(&c, &b), "{:?}", verdict(&c, &b));
         // Two numbered supplements are two issues.
         let d = article("Indications and contraindications for living kidney donations", "Suppl 1");
-        assert!(
-            !matches!(verdict(&d, &b), Verdict::Same { tier: Tier::Certain, .. }),
-            "{:?}",
-            verdict(&d, &b)
-        );
+        assert!(!certain(&d, &b), "{:?}", verdict(&d, &b));
     }
 
     #[test]
@@ -694,8 +684,6 @@ mod tests {
         };
         let online = article("Nephron - Clinical Practice.", 2010, "37-42");
         let print = article("Nephron", 2011, "c37-c42");
-        let certain =
-            |a: &Reference, b: &Reference| matches!(verdict(a, b), Verdict::Same { tier: Tier::Certain, .. });
         assert!(certain(&online, &print), "{:?}", verdict(&online, &print));
         // Without the issue, or with another author list, or two years apart: not certain.
         let mut no_issue = print.clone();
@@ -715,10 +703,10 @@ mod tests {
         a.issue = Some("11".into());
         let mut b = a.clone();
         b.pages = Some("2297-2108".into());
-        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(certain(&a, &b));
         // A possible range that differs is another article, or for a person to look at.
         b.pages = Some("2001-2108".into());
-        assert!(!matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(!certain(&a, &b));
     }
 
     #[test]
@@ -726,14 +714,14 @@ mod tests {
         let a = record(TITLE);
         let mut b = a.clone();
         b.year = Some(2014);
-        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(certain(&a, &b));
         // ... but not at another volume, nor with other co-authors.
         let mut other_volume = b.clone();
         other_volume.volume = Some("32".into());
-        assert!(!matches!(verdict(&a, &other_volume), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(!certain(&a, &other_volume));
         let mut other_authors = b.clone();
         other_authors.authors.push(Author::new("Brown", None));
-        assert!(!matches!(verdict(&a, &other_authors), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(!certain(&a, &other_authors));
     }
 
     #[test]
@@ -756,10 +744,10 @@ mod tests {
         a.pages = None;
         a.issue = Some("3".into());
         let b = a.clone();
-        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(certain(&a, &b));
         let mut next_issue = a.clone();
         next_issue.issue = Some("4".into());
-        assert!(!matches!(verdict(&a, &next_issue), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(!certain(&a, &next_issue));
     }
 
     #[test]
@@ -768,7 +756,7 @@ mod tests {
         let mut b = a.clone();
         b.volume = Some("1)".into());
         assert_eq!(Prepared::new(&b).volume, None);
-        assert!(matches!(verdict(&a, &b), Verdict::Same { tier: Tier::Certain, .. }));
+        assert!(certain(&a, &b));
     }
 
     #[test]
