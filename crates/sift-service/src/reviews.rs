@@ -120,6 +120,19 @@ impl Service {
         Ok(Service { store, review, ranker: Default::default() })
     }
 
+    /// Opens every review in a database, all on one connection pool: a team server's
+    /// reviews. Closing one closes them all.
+    pub async fn open_all(url: &str) -> ServiceResult<Vec<Service>> {
+        let store = Store::open_url(url).await?;
+        let mut conn = store.read().await?;
+        let all = reviews::list_reviews(&mut conn).await?;
+        drop(conn);
+        Ok(all
+            .into_iter()
+            .map(|review| Service { store: store.clone(), review, ranker: Default::default() })
+            .collect())
+    }
+
     /// Every review in a database (a `.sift` file holds one).
     pub async fn list_reviews(url: &str) -> ServiceResult<Vec<Review>> {
         let store = Store::open_url(url).await?;

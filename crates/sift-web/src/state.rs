@@ -1,5 +1,5 @@
-//! What every handler shares: the reviews served (one file, or every `.sift` file of a data
-//! directory) and the accounts store.
+//! What every handler shares: the reviews served (one file, every `.sift` file of a data
+//! directory, or the reviews of a database server) and the accounts store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,6 +46,30 @@ impl AppState {
         let service = Service::open(&Locator::File(path.to_path_buf())).await?;
         let accounts = Accounts::of_review(&service);
         Ok(AppState { reviews: Reviews::new(vec![service]), accounts, secure_cookies: false })
+    }
+
+    /// Serves the reviews of a database server (`postgres://...`), or only the one whose slug
+    /// is given; accounts live in the same database.
+    pub async fn for_database(url: &str, review: Option<&str>) -> ServiceResult<AppState> {
+        let mut services = Service::open_all(url).await?;
+        if let Some(slug) = review {
+            services.retain(|s| s.review().slug == slug);
+            if services.is_empty() {
+                return Err(ServiceError::NotFound {
+                    what: "review",
+                    key: slug.to_string(),
+                    hint: "; `sift reviews --database URL` lists the reviews there".into(),
+                });
+            }
+        }
+        let Some(first) = services.first() else {
+            return Err(ServiceError::invalid(
+                "--database",
+                "the database holds no review; create one with `sift init REVIEW --database URL`",
+            ));
+        };
+        let accounts = Accounts::of_review(first);
+        Ok(AppState { reviews: Reviews::new(services), accounts, secure_cookies: false })
     }
 
     /// Serves every `*.sift` file of a directory; accounts live in `DIR/accounts.sift-accounts`.

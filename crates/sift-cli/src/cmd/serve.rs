@@ -1,18 +1,21 @@
-//! `sift serve`: the web app on one review file or a directory of them.
+//! `sift serve`: the web app on one review file, a directory of them, or the reviews of a
+//! database server (`--database URL`).
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use sift_service::Service;
 use sift_web::AppState;
 
 use crate::Context;
+use crate::cmd::UsageError;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// The review file to serve (its accounts live in the same file).
-    #[arg(required_unless_present = "data_dir", conflicts_with = "data_dir")]
+    /// The review file to serve (its accounts live in the same file); with `--database`, the
+    /// slug of the one review to serve there (without it, every review there is served).
+    #[arg(conflicts_with = "data_dir")]
     pub review: Option<PathBuf>,
     /// Serve every `*.sift` file of a directory; accounts live in `DIR/accounts.sift-accounts`.
     #[arg(long, value_name = "DIR")]
@@ -30,11 +33,25 @@ pub struct Args {
     pub create_owner: Option<String>,
 }
 
-pub async fn run(args: Args, _context: &Context) -> Result<()> {
-    let mut state = match (&args.review, &args.data_dir) {
-        (Some(file), _) => AppState::for_file(file).await?,
-        (None, Some(dir)) => AppState::for_data_dir(dir).await?,
-        (None, None) => bail!("name a review file or pass --data-dir DIR"),
+pub async fn run(args: Args, context: &Context) -> Result<()> {
+    let mut state = match (&context.database, &args.review, &args.data_dir) {
+        (Some(_), _, Some(_)) => {
+            return Err(UsageError(
+                "--data-dir serves review files; with --database the reviews are in the database".into(),
+            )
+            .into());
+        }
+        (Some(url), review, None) => {
+            let slug = review.as_deref().map(|r| r.to_string_lossy().into_owned());
+            AppState::for_database(url, slug.as_deref()).await?
+        }
+        (None, Some(file), _) => AppState::for_file(file).await?,
+        (None, None, Some(dir)) => AppState::for_data_dir(dir).await?,
+        (None, None, None) => {
+            return Err(
+                UsageError("name a review file, or pass --data-dir DIR or --database URL".into()).into()
+            );
+        }
     };
     state.secure_cookies = args.secure_cookies;
     let listener = tokio::net::TcpListener::bind(&args.listen)

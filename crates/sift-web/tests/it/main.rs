@@ -5,6 +5,8 @@
 //! - `security`: CSRF rejection, login rate limiting, cookie flags, setup once;
 //! - `api`: the OpenAPI document lists exactly the router's API routes; API round trip;
 //! - `charting`: forms, a chart round trip, blinded charting, compare and settle, appraisal;
+//! - `postgres`: the reviews of a database server served together, when `SIFT_TEST_PG_URL`
+//!   is set;
 //! - `browser`: headless chromium through chromedriver (skips without it unless
 //!   `SIFT_REQUIRE_BROWSER=1`).
 
@@ -13,5 +15,6 @@ mod authz;
 mod blinding;
 mod browser;
 mod charting;
+mod postgres;
 mod security;
 mod support;

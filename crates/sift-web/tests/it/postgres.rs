@@ -1,0 +1,73 @@
+//! The web app on a database server (`AppState::for_database`, what `sift serve --database
+//! URL` runs), when `SIFT_TEST_PG_URL` is set: every review there is served, the accounts live
+//! in the same database, and one review can be served alone.
+
+use axum::http::StatusCode;
+use sift_domain::ReviewType;
+use sift_service::{Actor, DedupPolicy, InputFile, Locator, NewReviewSpec, SearchSpec, Service, SessionKind};
+use sift_store::testing::{PG_URL_VAR, ScratchPostgres, pg_url};
+use sift_web::AppState;
+
+use crate::support::{As, PASSWORD, User, get, test_data};
+
+#[tokio::test]
+async fn a_database_server_serves_its_reviews() {
+    let Some(base) = pg_url() else {
+        eprintln!("note: {PG_URL_VAR} is not set; the web-on-PostgreSQL test was skipped");
+        return;
+    };
+    let scratch = ScratchPostgres::create(&base)
+        .await
+        .unwrap_or_else(|e| panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+    let owner = Actor::new("lise");
+    for (slug, title) in [("alpha", "Alpha review of exercise"), ("beta", "Beta review of sleep")] {
+        let locator = Locator::Database { url: scratch.url.clone(), review: Some(slug.into()) };
+        let spec = NewReviewSpec { title: title.into(), review_type: ReviewType::Systematic, question: None };
+        let service = Service::create(&locator, &spec, &owner).await.unwrap();
+        if slug == "alpha" {
+            let search = SearchSpec { source: "Embase".into(), ..SearchSpec::default() };
+            service
+                .add_search(&owner, &search, &[InputFile::new(test_data("asreview/embase.ris"))])
+                .await
+                .unwrap();
+            service.dedup(&owner, None, DedupPolicy::default()).await.unwrap();
+        }
+        service.close().await;
+    }
+
+    let state = AppState::for_database(&scratch.url, None).await.unwrap();
+    let slugs: Vec<String> = state.reviews.all().map(|s| s.review().slug.clone()).collect();
+    assert_eq!(slugs, ["alpha", "beta"]);
+    let reviews: Vec<&Service> = state.reviews.all().collect();
+    state.accounts.create_owner("lise", PASSWORD, &reviews).await.unwrap();
+    let login = state.accounts.login("lise", PASSWORD, "127.0.0.1", SessionKind::Browser).await.unwrap();
+    let api = state.accounts.login("lise", PASSWORD, "127.0.0.1", SessionKind::Api).await.unwrap();
+    let lise = User {
+        name: "lise".into(),
+        cookie: format!("sift_session={}", login.token),
+        csrf: login.session.csrf_token,
+        bearer: api.token,
+    };
+    let app = sift_web::router(state.clone());
+    let list = get(&app, "/", As::Cookie(&lise)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.body.contains("Alpha review") && list.body.contains("Beta review"), "{}", list.body);
+    assert_eq!(get(&app, "/r/beta", As::Cookie(&lise)).await.status, StatusCode::OK);
+    // Real work through the database: the next record to screen in alpha's imported search.
+    let next = get(&app, "/api/v1/reviews/alpha/next", As::Bearer(&lise)).await;
+    assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+    assert!(next.body.contains("\"citation\""), "{}", next.body);
+
+    // One review alone; the account, kept in the database, still logs in.
+    let alone = AppState::for_database(&scratch.url, Some("beta")).await.unwrap();
+    let slugs: Vec<String> = alone.reviews.all().map(|s| s.review().slug.clone()).collect();
+    assert_eq!(slugs, ["beta"]);
+    alone.accounts.login("lise", PASSWORD, "127.0.0.1", SessionKind::Browser).await.unwrap();
+    let missing = AppState::for_database(&scratch.url, Some("gamma")).await.unwrap_err();
+    assert!(missing.to_string().contains("gamma"), "{missing}");
+
+    for service in state.reviews.all().chain(alone.reviews.all()) {
+        service.clone().close().await;
+    }
+    scratch.drop_database().await.unwrap();
+}
