@@ -6,11 +6,12 @@
 //! them); and, without a shared identifier, years more than one apart or different volumes or
 //! first pages. Records without titles are never matched on what they lack.
 //!
-//! A shared DOI or PMID makes a pair certain when titles (if both have one) are alike. Without
-//! one, a pair is certain only when titles are near-identical and author, year and journal
-//! (or volume and page) agree, or when the whole place agrees (journal, year, volume, issue,
-//! both pages, every author) whatever one database did to the title; near misses are queued
-//! for a person.
+//! A shared DOI or PMID makes a pair certain when titles (if both have one) are alike; a DOI
+//! shared by unlike titles at different pages belongs to a container (a supplement's abstracts
+//! under one DOI) and joins nothing. Without one, a pair is certain only when titles are
+//! near-identical and author, year and journal (or volume and page) agree, or when the whole
+//! place agrees (journal, year, volume, issue, both pages, every author) whatever one database
+//! did to the title; near misses are queued for a person.
 
 use rayon::prelude::*;
 
@@ -134,6 +135,12 @@ pub fn judge(a: &Prepared, b: &Prepared, policy: &Policy) -> Verdict {
     if same_doi == Some(true) || same_pmid == Some(true) {
         let rule = if same_doi == Some(true) { Rule::SameDoi } else { Rule::SamePmid };
         let score = similarity.map_or(1.0, |s| s.score);
+        // A DOI given to a whole supplement or issue (every abstract of a meeting under
+        // "10.2337/db15386741"): titles that differ at pages that differ are different works
+        // whatever the DOI says. A PMID is never shared so.
+        if same_pmid != Some(true) && score < 0.7 && page_conflict {
+            return Verdict::Different(Rule::Pages);
+        }
         // The identifier names the work; page or volume differences between databases are
         // then data-entry noise, but only when the titles agree closely.
         let certain =
@@ -694,6 +701,47 @@ mod tests {
         assert!(!certain(&online, &other_authors), "{:?}", verdict(&online, &other_authors));
         let later = article("Nephron", 2012, "c37-c42");
         assert!(!certain(&online, &later), "{:?}", verdict(&online, &later));
+    }
+
+    #[test]
+    fn a_doi_shared_by_a_whole_supplement_does_not_join_its_abstracts() {
+        // Every abstract of a meeting's supplement under one DOI (the diabetes set).
+        let abstract_ = |title: &str, pages: &str| {
+            let mut r = record(title);
+            r.journal = Some("Diabetes".into());
+            (r.year, r.volume, r.pages, r.doi) =
+                (Some(2015), Some("64".into()), Some(pages.into()), Some("10.2337/db15386741".into()));
+            r
+        };
+        let a = abstract_(
+            "A DPP-4 inhibitor but not incretins suppresses the progression of abdominal aorta aneurysms",
+            "A134",
+        );
+        let b = abstract_(
+            "Dipeptidyl peptidase-4 inhibitor (teneligliptin) suppressed abdominal aortic aneurysm formation in mice",
+            "A113",
+        );
+        assert_eq!(verdict(&a, &b), Verdict::Different(Rule::Pages));
+        // At the same page (a page holds several abstracts, and a translated title differs as
+        // much) the DOI still asks a person.
+        let c = abstract_(
+            "Dipeptidyl peptidase-4 inhibitor (teneligliptin) suppressed abdominal aortic aneurysm formation in mice",
+            "A134",
+        );
+        assert!(
+            matches!(verdict(&a, &c), Verdict::Same { tier: Tier::Possible, rule: Rule::SameDoi, .. }),
+            "{:?}",
+            verdict(&a, &c)
+        );
+        // A shared PMID is never a container's.
+        let (mut a, mut b) = (a, b);
+        (a.doi, b.doi) = (None, None);
+        (a.pmid, b.pmid) = (Some("26000001".into()), Some("26000001".into()));
+        assert!(
+            matches!(verdict(&a, &b), Verdict::Same { rule: Rule::SamePmid, .. }),
+            "{:?}",
+            verdict(&a, &b)
+        );
     }
 
     #[test]
