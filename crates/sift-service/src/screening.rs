@@ -250,6 +250,50 @@ impl Service {
         Ok(())
     }
 
+    /// Removes a member who has not taken part (a mistyped invitation, someone who never
+    /// started). A member with votes, resolutions, charted forms or appraisals stays, since
+    /// those decisions are part of the review's record: make them a viewer instead.
+    pub async fn remove_member(&self, actor: &Actor, name: &str) -> ServiceResult<()> {
+        let name = name.trim();
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Manage).await?;
+        let existing = store::members(tx.conn(), self.review.id).await?;
+        let Some(member) = existing.iter().find(|m| m.name == name) else {
+            return Err(ServiceError::NotFound {
+                what: "member",
+                key: name.to_string(),
+                hint: "; `sift member list` shows the team".into(),
+            });
+        };
+        if member.role == Role::Owner && existing.iter().filter(|o| o.role == Role::Owner).count() == 1 {
+            return Err(ServiceError::invalid(
+                "NAME",
+                format!("{name} is the review's only owner; add another owner first"),
+            ));
+        }
+        let activity = store::member_activity(tx.conn(), self.review.id, member.id, name).await?;
+        if activity > 0 {
+            return Err(ServiceError::Conflict(format!(
+                "{name} has made {activity} decision(s) (votes, resolutions, charted forms or appraisals) that \
+                 stay in the review's record, so {name} stays a member; make them a viewer instead."
+            )));
+        }
+        store::delete_member(tx.conn(), member.id).await?;
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "member.removed",
+            Some(name),
+            &json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The next citation `actor` should screen at `stage`: at title/abstract, the most likely
     /// relevant by `actor`'s latest ranking once they know an include and an exclude (see
     /// `ranking.rs`); otherwise, and at full text, in import order.

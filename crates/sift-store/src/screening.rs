@@ -54,6 +54,28 @@ pub async fn update_member(conn: &mut Conn, id: MemberId, role: Role, resolver: 
     Ok(())
 }
 
+/// How many decisions a member has made that the record keeps: votes, resolutions, charted
+/// forms and appraisals.
+pub async fn member_activity(conn: &mut Conn, review: ReviewId, member: MemberId, name: &str) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM votes WHERE reviewer_id = $1) \
+              + (SELECT COUNT(*) FROM resolutions WHERE resolved_by = $1) \
+              + (SELECT COUNT(*) FROM extractions WHERE charter_id = $1) \
+              + (SELECT COUNT(*) FROM appraisals WHERE review_id = $2 AND appraiser = $3)",
+    )
+    .bind(member.0)
+    .bind(review.0)
+    .bind(name)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}
+
+pub async fn delete_member(conn: &mut Conn, id: MemberId) -> Result<()> {
+    sqlx::query("DELETE FROM members WHERE id = $1").bind(id.0).execute(conn).await?;
+    Ok(())
+}
+
 pub async fn members(conn: &mut Conn, review: ReviewId) -> Result<Vec<MemberRow>> {
     let rows = sqlx::query("SELECT id, name, role, resolver FROM members WHERE review_id = $1 ORDER BY id")
         .bind(review.0)

@@ -23,6 +23,9 @@ pub enum MemberCommand {
         #[arg(long)]
         resolver: bool,
     },
+    /// Remove a member who has not taken part yet (a mistyped invitation); one with votes,
+    /// resolutions, charted forms or appraisals stays (make them a viewer instead).
+    Remove { review: String, name: String },
     /// List the team.
     List { review: String },
 }
@@ -184,6 +187,13 @@ pub async fn member(command: MemberCommand, context: &Context) -> Result<()> {
                 m.role,
                 if m.resolver { " and may resolve conflicts" } else { "" }
             );
+        }
+        MemberCommand::Remove { review, name } => {
+            let service = open(&review, context).await?;
+            let result = service.remove_member(&context.actor, &name).await;
+            service.close().await;
+            result?;
+            println!("{} is no longer a member", name.trim());
         }
         MemberCommand::List { review } => {
             let service = open(&review, context).await?;

@@ -56,6 +56,27 @@ fn a_team_screens_from_the_command_line() {
     let out = sift_ok(&["agreement", r, "--as", "lise"]);
     assert!(out.contains("1 resolved citations") && out.contains("ellen & agon"), "{out}");
 
+    // A mistyped invitation can be removed; a member who has voted stays (the votes are part
+    // of the record), and so does the only owner.
+    sift_ok(&["member", "add", r, "elen", "--as", "lise"]);
+    let (code, _, err) = sift(&["member", "remove", r, "elen", "--as", "agon"]);
+    assert_eq!(code, 2, "only owners manage the team: {err}");
+    let out = sift_ok(&["member", "remove", r, "elen", "--as", "lise"]);
+    assert!(out.contains("elen is no longer a member"), "{out}");
+    let out = sift_ok(&["member", "list", r]);
+    assert!(!out.lines().any(|l| l.starts_with("elen ")) && out.contains("ellen"), "{out}");
+    let (code, _, err) = sift(&["member", "remove", r, "ellen", "--as", "lise"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("decision(s)") && err.contains("viewer"), "{err}");
+    let (code, _, err) = sift(&["member", "remove", r, "lise", "--as", "lise"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("only owner"), "{err}");
+    let (code, _, err) = sift(&["member", "remove", r, "nobody", "--as", "lise"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nobody"), "{err}");
+    let log = sift_ok(&["log", r]);
+    assert!(log.contains("member.removed"), "{log}");
+
     let json = sift_ok(&["prisma", r, "--json"]);
     let p: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(p["records_screened"], 6);

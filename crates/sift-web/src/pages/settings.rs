@@ -1,5 +1,6 @@
 //! Review settings (owners): stages (reviewers per citation, blinding, automatic
-//! resolution), eligibility criteria, highlight keywords, and members with invitations.
+//! resolution), eligibility criteria, highlight keywords, and members with invitations (and
+//! removal of one who has not taken part).
 
 use askama::Template;
 use axum::Form;
@@ -7,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sift_domain::screening::{Role, StageSettings};
-use sift_service::Permission;
+use sift_service::{Permission, ServiceError};
 
 use super::{Nav, parse_stage, render, stage_label, url_encode};
 use crate::auth::{Auth, authorized};
@@ -38,12 +39,14 @@ struct SettingsPage {
     exclude_words: String,
     members: Vec<MemberLine>,
     message: String,
+    error: String,
     invite_link: String,
 }
 
 #[derive(Deserialize)]
 pub struct SettingsQuery {
     msg: Option<String>,
+    err: Option<String>,
     invite: Option<String>,
 }
 
@@ -89,6 +92,7 @@ pub async fn page(
             .map(|m| MemberLine { name: m.name, role: m.role.to_string(), resolver: m.resolver })
             .collect(),
         message: q.msg.unwrap_or_default(),
+        error: q.err.unwrap_or_default(),
         invite_link: q
             .invite
             .filter(|t| t.chars().all(|c| c.is_ascii_hexdigit()))
@@ -206,4 +210,31 @@ pub async fn invite(
         to.push_str(&format!("&invite={token}"));
     }
     Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    csrf: Option<String>,
+    name: String,
+}
+
+/// Removes a member who has not taken part; one who has stays, and the page says why.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    match service.remove_member(&actor, &form.name).await {
+        Ok(()) => Ok(back(&slug, &format!("{} is no longer a member of this review.", form.name.trim()))),
+        Err(
+            e @ (ServiceError::Conflict(_) | ServiceError::Invalid { .. } | ServiceError::NotFound { .. }),
+        ) => {
+            Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&e.to_string())))
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -86,6 +86,11 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/settings/members"),
             form(format!("csrf={csrf}&name=intruder&role=owner")),
         ),
+        (
+            Method::POST,
+            format!("/r/{slug}/settings/members/remove"),
+            form(format!("csrf={csrf}&name=mallory")),
+        ),
         (Method::GET, format!("/r/{slug}/forms"), None),
         (
             Method::POST,
@@ -376,6 +381,34 @@ async fn roles_decide_what_a_member_may_do() {
     );
     let stages = f.state.reviews.get("alpha").unwrap().stages().await.unwrap();
     assert_eq!(stages[0].reviewers_required, 3);
+    // Removing members: a reviewer may not; an owner may remove one who has not taken part,
+    // and is told why one who has voted stays.
+    let remove = |who: &crate::support::User, name: &str| format!("csrf={}&name={name}", who.csrf);
+    assert_eq!(
+        post_form(app, "/r/alpha/settings/members/remove", As::Cookie(ellen), &remove(ellen, "guest"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let alpha = f.state.reviews.get("alpha").unwrap();
+    alpha
+        .set_member(&Actor::new("lise"), "elen", sift_domain::screening::Role::Reviewer, false)
+        .await
+        .unwrap();
+    let removed =
+        post_form(app, "/r/alpha/settings/members/remove", As::Cookie(&f.root), &remove(&f.root, "elen"))
+            .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
+    assert!(alpha.members().await.unwrap().iter().all(|m| m.name != "elen"));
+    let kept =
+        post_form(app, "/r/alpha/settings/members/remove", As::Cookie(&f.root), &remove(&f.root, "katrin"))
+            .await;
+    assert_eq!(kept.status, StatusCode::SEE_OTHER);
+    let to = kept.headers["location"].to_str().unwrap().to_string();
+    assert!(to.contains("err="), "{to}");
+    assert!(alpha.members().await.unwrap().iter().any(|m| m.name == "katrin"), "katrin resolved a conflict");
+    let page = get(app, &to, As::Cookie(&f.root)).await;
+    assert!(page.body.contains("flash error") && page.body.contains("katrin has made"), "{}", page.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
