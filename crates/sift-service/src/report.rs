@@ -261,7 +261,9 @@ impl Service {
             None => {
                 // A living review's stream draws its latest round beside the studies included
                 // before (the updated-review template).
-                let counts = match self.prisma_update(Some(&stream.name)).await? {
+                // One read of the stream serves both the updated and the plain diagram.
+                let inputs = self.prisma_inputs(Some(&stream.name)).await?;
+                let counts = match self.prisma_update_from(&inputs).await? {
                     Some(update) => {
                         options.template = Some(Template::Updated {
                             previous_studies: update.previous_studies,
@@ -270,7 +272,7 @@ impl Service {
                         update.counts
                     }
                     None => {
-                        let counts = self.prisma(Some(&stream.name)).await?;
+                        let counts = inputs.prisma();
                         if counts.other_methods_identified_by_source.iter().any(|s| s.count > 0) {
                             options.template = Some(Template::NewWithOtherMethods);
                         }

@@ -5,7 +5,7 @@
 //! `visible_votes` / `visible_status`, so a blinded reviewer can learn nothing of a colleague's
 //! vote from any of these methods.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -860,10 +860,7 @@ impl Service {
 
     /// Every PRISMA 2020 box for a stream, derived from stored data.
     pub async fn prisma(&self, stream: Option<&str>) -> ServiceResult<sift_domain::prisma::PrismaCounts> {
-        let inputs = self.prisma_inputs(stream).await?;
-        let searches: Vec<_> = inputs.searches.iter().map(|(_, count)| count.clone()).collect();
-        let facts: Vec<_> = inputs.citations.iter().map(|(_, facts)| facts.clone()).collect();
-        Ok(sift_domain::prisma::derive(&searches, &facts, inputs.pending))
+        Ok(self.prisma_inputs(stream).await?.prisma())
     }
 
     /// A living review's latest round, when the stream has re-run searches (`search add
@@ -877,13 +874,26 @@ impl Service {
     /// searches: records of a re-run that join a citation screened earlier count as
     /// duplicates removed in the new round, which is what they are.
     pub async fn prisma_update(&self, stream: Option<&str>) -> ServiceResult<Option<UpdateCounts>> {
-        use sift_domain::SearchKind;
         let inputs = self.prisma_inputs(stream).await?;
+        self.prisma_update_from(&inputs).await
+    }
+
+    /// [`Service::prisma_update`] from inputs already read.
+    pub(crate) async fn prisma_update_from(
+        &self,
+        inputs: &PrismaInputs,
+    ) -> ServiceResult<Option<UpdateCounts>> {
+        use sift_domain::SearchKind;
         let updates: HashMap<SearchId, SearchId> =
             inputs.searches.iter().filter_map(|(s, _)| Some((s.id, s.updates?))).collect();
         if updates.is_empty() {
             return Ok(None);
         }
+        // Which searches found each citation: only a living review needs it (a row per record).
+        let citation_searches = {
+            let mut conn = self.store.read().await?;
+            store::citation_searches(&mut conn, inputs.stream).await?
+        };
         // Rounds of database and register searches, following `updates` back to an original
         // (at most as many steps as there are searches, so a cycle cannot loop).
         let round_of = |id: SearchId| -> u32 {
@@ -907,7 +917,7 @@ impl Service {
             searches.iter().filter_map(|s| rounds.get(s)).min().copied()
         };
         let mut searches_of: HashMap<CitationId, Vec<SearchId>> = HashMap::new();
-        for (citation, search) in &inputs.citation_searches {
+        for (citation, search) in &citation_searches {
             searches_of.entry(*citation).or_default().push(*search);
         }
         for (search, _) in inputs.searches.iter().filter(|(s, _)| s.kind == SearchKind::Other) {
@@ -943,7 +953,7 @@ impl Service {
     }
 
     /// What a stream's PRISMA counts are derived from.
-    async fn prisma_inputs(&self, stream: Option<&str>) -> ServiceResult<PrismaInputs> {
+    pub(crate) async fn prisma_inputs(&self, stream: Option<&str>) -> ServiceResult<PrismaInputs> {
         use sift_domain::prisma::{CitationFacts, SearchCount};
         let stream = self.stream(stream).await?;
         let mut conn = self.store.read().await?;
@@ -961,9 +971,19 @@ impl Service {
                 (s, count)
             })
             .collect();
-        let citations = store::screening_citations(&mut conn, stream.id).await?;
-        let resolutions = store::resolutions(&mut conn, stream.id, None).await?;
-        let fulltexts = store::fulltexts(&mut conn, stream.id).await?;
+        let citations = stream_citations(&mut conn, self, stream.id).await?;
+        let resolutions: HashMap<(CitationId, Stage), Resolution> =
+            store::resolutions(&mut conn, stream.id, None)
+                .await?
+                .into_iter()
+                .map(|r| ((r.citation, r.stage), r))
+                .collect();
+        let not_retrieved: HashSet<CitationId> = store::fulltexts(&mut conn, stream.id)
+            .await?
+            .into_iter()
+            .filter(|f| f.status == "not_retrieved")
+            .map(|f| f.citation)
+            .collect();
         let mut study_of: HashMap<CitationId, i64> = HashMap::new();
         for (study, _, reports) in store::studies(&mut conn, stream.id).await? {
             for c in reports {
@@ -971,25 +991,22 @@ impl Service {
             }
         }
         let citations: Vec<(ScreeningCitation, CitationFacts)> = citations
-            .into_iter()
+            .iter()
             .map(|c| {
-                let at = |stage: Stage| resolutions.iter().find(|r| r.citation == c.id && r.stage == stage);
+                let at = |stage: Stage| resolutions.get(&(c.id, stage));
                 let facts = CitationFacts {
                     from_database: c.from_database,
                     title_abstract: at(Stage::TitleAbstract).map(|r| r.decision),
-                    not_retrieved: fulltexts
-                        .iter()
-                        .any(|f| f.citation == c.id && f.status == "not_retrieved"),
+                    not_retrieved: not_retrieved.contains(&c.id),
                     full_text: at(Stage::FullText).map(|r| (r.decision, r.reason.clone())),
                     study: study_of.get(&c.id).copied(),
                 };
-                (c, facts)
+                (c.clone(), facts)
             })
             .collect();
-        let citation_searches = store::citation_searches(&mut conn, stream.id).await?;
         let found_in = store::search_sources(&mut conn, self.review.id).await?.into_iter().collect();
         let pending = sift_store::dedup::undeduplicated_records(&mut conn, stream.id).await?;
-        Ok(PrismaInputs { searches, citations, citation_searches, found_in, pending })
+        Ok(PrismaInputs { stream: stream.id, searches, citations, found_in, pending })
     }
 
     pub async fn studies(&self, stream: Option<&str>) -> ServiceResult<Vec<(String, Vec<CitationId>)>> {
@@ -1101,6 +1118,24 @@ fn common_reason(current: &[&Vote]) -> Option<String> {
     current.iter().all(|v| v.reason.as_deref() == Some(first.as_str())).then_some(first)
 }
 
+/// The citations of a stream, in import order. Reading 100,000 citations row by row costs
+/// seconds (sqlx moves SQLite rows one at a time between threads); the list only changes with
+/// imports and dedup, which the fingerprint (computed inside the database) notices, so it is
+/// kept in the service between calls.
+pub(crate) async fn stream_citations(
+    conn: &mut Conn,
+    service: &Service,
+    stream: StreamId,
+) -> ServiceResult<std::sync::Arc<Vec<ScreeningCitation>>> {
+    let fingerprint = store::citations_fingerprint(conn, stream).await?;
+    if let Some(cached) = service.ranker.cached_citations(stream, fingerprint) {
+        return Ok(cached);
+    }
+    let all = std::sync::Arc::new(store::screening_citations(conn, stream).await?);
+    service.ranker.keep_citations(stream, fingerprint, all.clone());
+    Ok(all)
+}
+
 async fn member_names(conn: &mut Conn, service: &Service) -> ServiceResult<HashMap<MemberId, String>> {
     Ok(store::members(conn, service.review.id).await?.into_iter().map(|m| (m.id, m.name)).collect())
 }
@@ -1140,18 +1175,7 @@ impl Board {
             .into_iter()
             .find(|s| s.stage == stage)
             .expect("every stage has settings");
-        // Reading 100,000 citations row by row costs seconds (sqlx moves SQLite rows one at a
-        // time between threads); the list only changes with imports and dedup, which the
-        // fingerprint (computed inside the database) notices.
-        let fingerprint = store::citations_fingerprint(conn, stream).await?;
-        let all: Vec<ScreeningCitation> = match service.ranker.cached_citations(stream, fingerprint) {
-            Some(cached) => cached.as_ref().clone(),
-            None => {
-                let all = store::screening_citations(conn, stream).await?;
-                service.ranker.keep_citations(stream, fingerprint, std::sync::Arc::new(all.clone()));
-                all
-            }
-        };
+        let all: Vec<ScreeningCitation> = stream_citations(conn, service, stream).await?.as_ref().clone();
         let citations = match stage {
             Stage::TitleAbstract => all.into_iter().filter(|c| c.from_database).collect(),
             Stage::FullText => {
@@ -1245,10 +1269,19 @@ pub struct UpdateCounts {
     pub previous_reports: i64,
 }
 
-struct PrismaInputs {
+pub(crate) struct PrismaInputs {
+    stream: StreamId,
     searches: Vec<(sift_domain::Search, sift_domain::prisma::SearchCount)>,
     citations: Vec<(ScreeningCitation, sift_domain::prisma::CitationFacts)>,
-    citation_searches: Vec<(CitationId, SearchId)>,
     found_in: HashMap<SearchId, CitationId>,
     pending: i64,
+}
+
+impl PrismaInputs {
+    /// The stream's PRISMA counts, every round together.
+    pub(crate) fn prisma(&self) -> sift_domain::prisma::PrismaCounts {
+        let searches: Vec<_> = self.searches.iter().map(|(_, count)| count.clone()).collect();
+        let facts: Vec<_> = self.citations.iter().map(|(_, facts)| facts.clone()).collect();
+        sift_domain::prisma::derive(&searches, &facts, self.pending)
+    }
 }
