@@ -149,7 +149,7 @@ impl Service {
             if spec.stream.as_ref().is_some_and(|s| s != &stream.name) {
                 continue;
             }
-            for c in screening_store::screening_citations(&mut conn, stream.id).await? {
+            for c in crate::screening::stream_citations(&mut conn, self, stream.id).await?.iter() {
                 canonical.insert(c.id, c.canonical_record);
             }
             for (_, label, reports) in screening_store::studies(&mut conn, stream.id).await? {
@@ -337,7 +337,7 @@ impl Service {
         let mut label_of: HashMap<CitationId, String> = HashMap::new();
         let mut canonical = HashMap::new();
         for stream in sift_store::reviews::list_streams(&mut conn, self.review.id).await? {
-            for c in screening_store::screening_citations(&mut conn, stream.id).await? {
+            for c in crate::screening::stream_citations(&mut conn, self, stream.id).await?.iter() {
                 canonical.insert(c.id, c.canonical_record);
             }
             for (_, label, reports) in screening_store::studies(&mut conn, stream.id).await? {

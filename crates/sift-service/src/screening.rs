@@ -838,7 +838,7 @@ impl Service {
         let stream = self.stream(stream).await?;
         let mut conn = self.store.read().await?;
         self.require(&mut conn, actor, Permission::Read).await?;
-        let citations = store::screening_citations(&mut conn, stream.id).await?;
+        let citations = stream_citations(&mut conn, self, stream.id).await?;
         let resolutions = store::resolutions(&mut conn, stream.id, Some(stage)).await?;
         let canonical: HashMap<CitationId, sift_domain::RecordId> =
             citations.iter().map(|c| (c.id, c.canonical_record)).collect();
