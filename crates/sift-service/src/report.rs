@@ -130,6 +130,31 @@ impl Service {
             .collect()
     }
 
+    /// Each citation's canonical record and the label of the study it reports, over every
+    /// stream or only the one named.
+    async fn citation_records_and_studies(
+        &self,
+        conn: &mut sift_store::Conn,
+        only: Option<&str>,
+    ) -> ServiceResult<(HashMap<CitationId, sift_domain::RecordId>, HashMap<CitationId, String>)> {
+        let mut canonical = HashMap::new();
+        let mut label_of = HashMap::new();
+        for stream in sift_store::reviews::list_streams(conn, self.review.id).await? {
+            if only.is_some_and(|name| name != stream.name) {
+                continue;
+            }
+            for c in crate::screening::stream_citations(conn, self, stream.id).await?.iter() {
+                canonical.insert(c.id, c.canonical_record);
+            }
+            for (_, label, reports) in screening_store::studies(conn, stream.id).await? {
+                for c in reports {
+                    label_of.insert(c, label.clone());
+                }
+            }
+        }
+        Ok((canonical, label_of))
+    }
+
     /// One study-characteristics table, built from the consensus values of its form: one row
     /// per citation with consensus values (in its stream, when the spec names one).
     pub async fn characteristics_table(&self, name: &str) -> ServiceResult<Table> {
@@ -142,22 +167,8 @@ impl Service {
         };
         let (form, consensus) = self.chart_consensus(&spec.form).await?;
         let mut conn = self.store.read().await?;
-        let streams = sift_store::reviews::list_streams(&mut conn, self.review.id).await?;
-        let mut canonical = HashMap::new();
-        let mut label_of: HashMap<CitationId, String> = HashMap::new();
-        for stream in &streams {
-            if spec.stream.as_ref().is_some_and(|s| s != &stream.name) {
-                continue;
-            }
-            for c in crate::screening::stream_citations(&mut conn, self, stream.id).await?.iter() {
-                canonical.insert(c.id, c.canonical_record);
-            }
-            for (_, label, reports) in screening_store::studies(&mut conn, stream.id).await? {
-                for c in reports {
-                    label_of.insert(c, label.clone());
-                }
-            }
-        }
+        let (canonical, label_of) =
+            self.citation_records_and_studies(&mut conn, spec.stream.as_deref()).await?;
         let levels = sift_store::charting::levels(&mut conn, self.review.id).await?;
         let mut appraisals: HashMap<CitationId, BTreeMap<String, String>> = HashMap::new();
         for (citation, tool, _, appraisal) in
@@ -334,18 +345,7 @@ impl Service {
         }
         let tools = self.appraisal_tools().await?;
         let mut conn = self.store.read().await?;
-        let mut label_of: HashMap<CitationId, String> = HashMap::new();
-        let mut canonical = HashMap::new();
-        for stream in sift_store::reviews::list_streams(&mut conn, self.review.id).await? {
-            for c in crate::screening::stream_citations(&mut conn, self, stream.id).await?.iter() {
-                canonical.insert(c.id, c.canonical_record);
-            }
-            for (_, label, reports) in screening_store::studies(&mut conn, stream.id).await? {
-                for c in reports {
-                    label_of.insert(c, label.clone());
-                }
-            }
-        }
+        let (canonical, label_of) = self.citation_records_and_studies(&mut conn, None).await?;
         let mut by_tool: BTreeMap<
             String,
             Vec<&(CitationId, String, String, sift_domain::appraisal::Appraisal)>,

@@ -157,10 +157,7 @@ impl Service {
         let existing = store::members(tx.conn(), self.review.id).await?;
         match existing.iter().find(|m| m.name == name) {
             Some(m) => {
-                if m.role == Role::Owner
-                    && role != Role::Owner
-                    && existing.iter().filter(|o| o.role == Role::Owner).count() == 1
-                {
+                if role != Role::Owner && only_owner(&existing, m) {
                     return Err(ServiceError::invalid(
                         "--role",
                         format!("{name} is the review's only owner; add another owner first"),
@@ -266,7 +263,7 @@ impl Service {
                 hint: "; `sift member list` shows the team".into(),
             });
         };
-        if member.role == Role::Owner && existing.iter().filter(|o| o.role == Role::Owner).count() == 1 {
+        if only_owner(&existing, member) {
             return Err(ServiceError::invalid(
                 "NAME",
                 format!("{name} is the review's only owner; add another owner first"),
@@ -1118,6 +1115,11 @@ fn common_reason(current: &[&Vote]) -> Option<String> {
     current.iter().all(|v| v.reason.as_deref() == Some(first.as_str())).then_some(first)
 }
 
+/// Whether `member` is the review's only owner (who must stay one).
+fn only_owner(members: &[store::MemberRow], member: &store::MemberRow) -> bool {
+    member.role == Role::Owner && members.iter().filter(|o| o.role == Role::Owner).count() == 1
+}
+
 /// The citations of a stream, in import order. Reading 100,000 citations row by row costs
 /// seconds (sqlx moves SQLite rows one at a time between threads); the list only changes with
 /// imports and dedup, which the fingerprint (computed inside the database) notices, so it is
@@ -1175,18 +1177,18 @@ impl Board {
             .into_iter()
             .find(|s| s.stage == stage)
             .expect("every stage has settings");
-        let all: Vec<ScreeningCitation> = stream_citations(conn, service, stream).await?.as_ref().clone();
+        let all = stream_citations(conn, service, stream).await?;
         let citations = match stage {
-            Stage::TitleAbstract => all.into_iter().filter(|c| c.from_database).collect(),
+            Stage::TitleAbstract => all.iter().filter(|c| c.from_database).cloned().collect(),
             Stage::FullText => {
-                let included: std::collections::HashSet<CitationId> =
+                let included: HashSet<CitationId> =
                     store::resolutions(conn, stream, Some(Stage::TitleAbstract))
                         .await?
                         .into_iter()
                         .filter(|r| r.decision == Decision::Include)
                         .map(|r| r.citation)
                         .collect();
-                all.into_iter().filter(|c| !c.from_database || included.contains(&c.id)).collect()
+                all.iter().filter(|c| !c.from_database || included.contains(&c.id)).cloned().collect()
             }
         };
         let mut votes: HashMap<CitationId, Vec<Vote>> = HashMap::new();

@@ -51,17 +51,18 @@ impl AppState {
     /// Serves the reviews of a database server (`postgres://...`), or only the one whose slug
     /// is given; accounts live in the same database.
     pub async fn for_database(url: &str, review: Option<&str>) -> ServiceResult<AppState> {
-        let mut services = Service::open_all(url).await?;
-        if let Some(slug) = review {
-            services.retain(|s| s.review().slug == slug);
-            if services.is_empty() {
-                return Err(ServiceError::NotFound {
-                    what: "review",
-                    key: slug.to_string(),
-                    hint: "; `sift reviews --database URL` lists the reviews there".into(),
-                });
+        let services = match review {
+            Some(slug) => {
+                vec![
+                    Service::open(&Locator::Database {
+                        url: url.to_string(),
+                        review: Some(slug.to_string()),
+                    })
+                    .await?,
+                ]
             }
-        }
+            None => Service::open_all(url).await?,
+        };
         let Some(first) = services.first() else {
             return Err(ServiceError::invalid(
                 "--database",
