@@ -150,10 +150,17 @@ impl Accounts {
         Ok(Some(token))
     }
 
-    /// What a one-time link is for, or an error a visitor can read when it is unusable.
-    pub async fn link_info(&self, token: &str) -> ServiceResult<LinkInfo> {
-        let mut conn = self.store.read().await?;
-        let link = usable_link(&mut conn, token).await?;
+    /// What a one-time link is for, or an error a visitor can read when it is unusable. An
+    /// invitation is withdrawn once its name is a member of none of `reviews` (the reviews
+    /// served): removing a mistyped or departed member must not leave a working link behind.
+    pub async fn link_info(&self, token: &str, reviews: &[&Service]) -> ServiceResult<LinkInfo> {
+        let link = {
+            let mut conn = self.store.read().await?;
+            usable_link(&mut conn, token).await?
+        };
+        if link.kind == "invite" {
+            require_invited(link.username.as_deref().unwrap_or_default(), reviews).await?;
+        }
         Ok(LinkInfo { setup: link.kind == "setup", username: link.username, invited_by: link.created_by })
     }
 
@@ -329,9 +336,17 @@ impl Accounts {
         Ok(Invitation { member: member.name, role: member.role, resolver: member.resolver, link_token })
     }
 
-    /// Accepts an invitation: creates the invited account with the chosen password.
-    pub async fn accept_invite(&self, token: &str, password: &str) -> ServiceResult<Account> {
+    /// Accepts an invitation: creates the invited account with the chosen password, provided
+    /// the invited name is still a member of one of `reviews` (see [`Accounts::link_info`]).
+    pub async fn accept_invite(
+        &self,
+        token: &str,
+        password: &str,
+        reviews: &[&Service],
+    ) -> ServiceResult<Account> {
         check_password(password)?;
+        // Checked before the write transaction: the reviews may live in the same file.
+        self.link_info(token, reviews).await?;
         let hash = hash_password(password)?;
         let now = unix_now();
         let mut tx = self.store.write().await?;
@@ -461,6 +476,18 @@ impl Service {
 
 fn account(row: AccountRow) -> Account {
     Account { id: row.id, username: row.username, is_admin: row.is_admin }
+}
+
+/// Refuses an invitation whose name was removed from every review it was invited to.
+async fn require_invited(name: &str, reviews: &[&Service]) -> ServiceResult<()> {
+    for review in reviews {
+        if review.members().await?.iter().any(|m| m.name == name) {
+            return Ok(());
+        }
+    }
+    Err(ServiceError::Forbidden(format!(
+        "this invitation was withdrawn: {name} is no longer a member of any review here; ask the review's owner"
+    )))
 }
 
 async fn usable_link(conn: &mut sift_store::Conn, token: &str) -> ServiceResult<store::LinkRow> {

@@ -69,11 +69,25 @@ async fn accounts_story(db: TestDatabase) {
     // Invitations: a member with a role and a one-time link to set a password.
     let invitation = accounts.invite(&admin, &service, "ellen", Role::Reviewer, false).await.unwrap();
     let link = invitation.link_token.expect("ellen has no account yet");
-    let info = accounts.link_info(&link).await.unwrap();
+    let info = accounts.link_info(&link, &[&service]).await.unwrap();
     assert_eq!(info.username.as_deref(), Some("ellen"));
-    let ellen = accounts.accept_invite(&link, "ellen's long password").await.unwrap();
+    let ellen = accounts.accept_invite(&link, "ellen's long password", &[&service]).await.unwrap();
     assert!(!ellen.is_admin);
-    assert!(accounts.accept_invite(&link, "ellen's long password").await.is_err(), "a link works once");
+    let again = accounts.accept_invite(&link, "ellen's long password", &[&service]).await;
+    assert!(again.is_err(), "a link works once");
+
+    // A mistyped name removed before its link was used: the link no longer makes an account.
+    let typo = accounts.invite(&admin, &service, "elen", Role::Reviewer, false).await.unwrap();
+    let typo_link = typo.link_token.expect("nobody is called elen yet");
+    service.remove_member(&admin.actor(), "elen").await.unwrap();
+    let withdrawn = accounts.accept_invite(&typo_link, "elen's long password", &[&service]).await;
+    assert!(
+        matches!(&withdrawn, Err(ServiceError::Forbidden(m)) if m.contains("withdrawn") && m.contains("elen")),
+        "{withdrawn:?}"
+    );
+    assert!(matches!(accounts.link_info(&typo_link, &[&service]).await, Err(ServiceError::Forbidden(_))));
+    let login = accounts.login("elen", "elen's long password", "10.0.0.1", SessionKind::Browser).await;
+    assert!(matches!(login, Err(ServiceError::BadCredentials)), "no account was made: {login:?}");
     let second = accounts.invite(&admin, &service, "ellen", Role::Reviewer, true).await.unwrap();
     assert_eq!(second.link_token, None, "an existing account gets no new link");
 

@@ -129,7 +129,8 @@ async fn owners_of(state: &AppState) -> WebResult<String> {
 }
 
 pub async fn setup_page(State(state): State<AppState>, Path(token): Path<String>) -> WebResult<Response> {
-    let info = state.accounts.link_info(&token).await?;
+    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    let info = state.accounts.link_info(&token, &reviews).await?;
     if !info.setup {
         return Err(WebError::BadRequest("this is an invitation link; open /invite/... instead".into()));
     }
@@ -192,7 +193,8 @@ async fn log_in_after(
 }
 
 pub async fn invite_page(State(state): State<AppState>, Path(token): Path<String>) -> WebResult<Response> {
-    let info = state.accounts.link_info(&token).await?;
+    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    let info = state.accounts.link_info(&token, &reviews).await?;
     if info.setup {
         return Err(WebError::BadRequest("this is the setup link; open /setup/... instead".into()));
     }
@@ -214,10 +216,11 @@ pub async fn accept_invite(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> WebResult<Response> {
-    match state.accounts.accept_invite(&token, &form.password).await {
+    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    match state.accounts.accept_invite(&token, &form.password, &reviews).await {
         Ok(account) => log_in_after(&state, &account.username, &form.password, &remote, &headers).await,
         Err(ServiceError::Invalid { message, .. }) => {
-            let info = state.accounts.link_info(&token).await?;
+            let info = state.accounts.link_info(&token, &reviews).await?;
             let page = SetupPage {
                 nav: Nav::plain(None),
                 setup: false,

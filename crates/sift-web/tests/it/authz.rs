@@ -391,15 +391,22 @@ async fn roles_decide_what_a_member_may_do() {
         StatusCode::FORBIDDEN
     );
     let alpha = f.state.reviews.get("alpha").unwrap();
-    alpha
-        .set_member(&Actor::new("lise"), "elen", sift_domain::screening::Role::Reviewer, false)
-        .await
-        .unwrap();
+    let invite = format!("csrf={}&name=elen&role=reviewer", f.root.csrf);
+    let invited = post_form(app, "/r/alpha/settings/members", As::Cookie(&f.root), &invite).await;
+    let to = invited.headers["location"].to_str().unwrap().to_string();
+    let link = to.split("invite=").nth(1).expect("elen has no account: a link").to_string();
     let removed =
         post_form(app, "/r/alpha/settings/members/remove", As::Cookie(&f.root), &remove(&f.root, "elen"))
             .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER, "{}", removed.body);
     assert!(alpha.members().await.unwrap().iter().all(|m| m.name != "elen"));
+    // The link sent to the mistyped name is withdrawn with it: no account is made.
+    let page = get(app, &format!("/invite/{link}"), As::Nobody).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    assert!(page.body.contains("withdrawn"), "{}", page.body);
+    let accept =
+        post_form(app, &format!("/invite/{link}"), As::Nobody, "password=a+long+enough+password").await;
+    assert_eq!(accept.status, StatusCode::FORBIDDEN, "{}", accept.body);
     let kept =
         post_form(app, "/r/alpha/settings/members/remove", As::Cookie(&f.root), &remove(&f.root, "katrin"))
             .await;

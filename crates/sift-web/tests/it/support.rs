@@ -81,7 +81,8 @@ async fn invite(state: &AppState, root: &Account, slug: &str, name: &str, role: 
     let service = state.reviews.get(slug).unwrap();
     let invitation = state.accounts.invite(root, service, name, role, resolver).await.unwrap();
     if let Some(link) = invitation.link_token {
-        state.accounts.accept_invite(&link, PASSWORD).await.unwrap();
+        let reviews: Vec<&Service> = state.reviews.all().collect();
+        state.accounts.accept_invite(&link, PASSWORD, &reviews).await.unwrap();
     }
 }
 
