@@ -39,12 +39,49 @@ impl Service {
                 (Store::open_url(url).await?, slug)
             }
         };
+        Service::create_in(store, &slug, spec, actor).await
+    }
+
+    /// Creates another review in the database server this one lives in, on the same
+    /// connections: a team server adds a review while it runs. A review file holds one review,
+    /// so for one the answer is an error.
+    pub async fn create_beside(
+        &self,
+        slug: &str,
+        spec: &NewReviewSpec,
+        actor: &Actor,
+    ) -> ServiceResult<Service> {
+        if self.store.backend() == sift_store::Backend::Sqlite {
+            return Err(ServiceError::invalid(
+                "REVIEW",
+                "a review file holds one review; create a new file with `sift init` instead",
+            ));
+        }
+        check_slug(slug)?;
+        Service::create_in(self.store.clone(), slug, spec, actor).await
+    }
+
+    async fn create_in(
+        store: Store,
+        slug: &str,
+        spec: &NewReviewSpec,
+        actor: &Actor,
+    ) -> ServiceResult<Service> {
+        let title = spec.title.trim();
+        if title.is_empty() {
+            return Err(ServiceError::invalid("--title", "a review needs a title"));
+        }
         let now = clock::now();
         let mut tx = store.write().await?;
+        match reviews::review_by_slug(tx.conn(), slug).await {
+            Ok(_) => return Err(ServiceError::Conflict(format!("a review named {slug:?} already exists"))),
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
         let id = reviews::insert_review(
             tx.conn(),
             &NewReview {
-                slug: &slug,
+                slug,
                 title,
                 review_type: spec.review_type,
                 question: spec.question.as_deref(),
@@ -68,7 +105,7 @@ impl Service {
             &now,
             &actor.name,
             "review.created",
-            Some(&slug),
+            Some(slug),
             &json!({ "title": title, "type": spec.review_type.as_str() }),
         )
         .await?;
@@ -204,16 +241,19 @@ impl Service {
     }
 }
 
-fn check_slug(slug: &str) -> ServiceResult<()> {
-    let ok = !slug.is_empty()
-        && slug.len() <= 64
+/// A review's short name: it appears in addresses and, in a data directory, as a file name.
+pub fn check_slug(slug: &str) -> ServiceResult<()> {
+    let ok = slug.len() <= 64
+        && slug.chars().next().is_some_and(char::is_alphanumeric)
         && slug.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
     if ok {
         Ok(())
     } else {
         Err(ServiceError::invalid(
             "REVIEW",
-            format!("{slug:?} is not a valid name: use letters, digits, '-', '_' or '.'"),
+            format!(
+                "{slug:?} is not a valid name: start with a letter or digit, then letters, digits, '-', '_' or '.'"
+            ),
         ))
     }
 }

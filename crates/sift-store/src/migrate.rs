@@ -42,12 +42,17 @@ pub(crate) async fn run(store: &Store) -> Result<()> {
         Backend::Sqlite => "BLOB",
         Backend::Postgres => "BYTEA",
     };
-    for (version, name, sql) in MIGRATIONS.iter().filter(|(v, _, _)| *v > current) {
+    // A plain loop: an iterator adapter's closure held across the awaits below would make
+    // this future not `Send` (the web app creates reviews from a request handler).
+    for &(version, name, sql) in MIGRATIONS {
+        if version <= current {
+            continue;
+        }
         let sql = sql.replace("__ID__", id_column).replace("__BLOB__", blob_column);
-        sqlx::raw_sql(&sql).execute(tx.conn()).await?;
+        sqlx::Executor::execute(tx.conn(), sql.as_str()).await?;
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(*version)
-            .bind(*name)
+            .bind(version)
+            .bind(name)
             .bind(jiff::Timestamp::now().to_string())
             .execute(tx.conn())
             .await?;

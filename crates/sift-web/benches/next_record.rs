@@ -87,7 +87,8 @@ fn main() {
         service.close().await;
 
         let state = AppState::for_file(&path).await.unwrap();
-        let reviews: Vec<&Service> = state.reviews.all().collect();
+        let all = state.reviews.all();
+        let reviews: Vec<&Service> = all.iter().collect();
         state.accounts.create_owner("ellen", "a long bench password", &reviews).await.unwrap();
         let login = state.accounts.login("ellen", "a long bench password", "bench", SessionKind::Browser).await.unwrap();
         let cookie = format!("sift_session={}", login.token);

@@ -5,7 +5,7 @@
 //! `/api/v1/openapi.json` ([`openapi`]); a test keeps it and the route table in step.
 
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
@@ -19,7 +19,7 @@ use sift_service::{CitationView, Permission, ServiceError, SessionKind};
 use crate::auth::{Auth, Remote, authorized};
 use crate::error::WebError;
 use crate::pages::parse_stage;
-use crate::state::AppState;
+use crate::state::{AppState, NewReview};
 
 pub(crate) type ApiResult = Result<Response, WebError>;
 
@@ -33,7 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi_json))
         .route("/login", post(login))
         .route("/logout", post(logout))
-        .route("/reviews", get(reviews))
+        .route("/reviews", get(reviews).post(create_review))
         .route("/reviews/{slug}/progress", get(progress))
         .route("/reviews/{slug}/next", get(next))
         .route("/reviews/{slug}/citations/{citation}", get(citation))
@@ -93,7 +93,7 @@ async fn reviews(State(state): State<AppState>, auth: Auth) -> ApiResult {
     let mut out = Vec::new();
     for service in state.reviews.all() {
         if let Ok((_, viewer)) =
-            state.accounts.authorize(&auth.session.account, service, Permission::Read).await
+            state.accounts.authorize(&auth.session.account, &service, Permission::Read).await
         {
             let r = service.review();
             out.push(json!({
@@ -103,6 +103,42 @@ async fn reviews(State(state): State<AppState>, auth: Auth) -> ApiResult {
         }
     }
     Ok(Json(json!({ "reviews": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NewReviewBody {
+    title: String,
+    slug: String,
+    #[serde(rename = "type", default = "systematic")]
+    review_type: String,
+    #[serde(default)]
+    question: String,
+}
+
+fn systematic() -> String {
+    "systematic".into()
+}
+
+/// Creates a review (the server's administrator, on a data directory or a database server).
+async fn create_review(
+    State(state): State<AppState>,
+    auth: Auth,
+    Json(body): Json<NewReviewBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let new = NewReview {
+        title: &body.title,
+        slug: &body.slug,
+        review_type: &body.review_type,
+        question: &body.question,
+    };
+    let service = state.create_review(&auth.session.account, &new).await.map_err(api)?;
+    let r = service.review();
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "slug": r.slug, "title": r.title, "type": r.review_type.as_str(), "role": "owner", "resolver": true })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]
@@ -601,7 +637,7 @@ async fn invite(
     let role = body.role.parse().map_err(|e| api(WebError::BadRequest(format!("{e}"))))?;
     let invitation = state
         .accounts
-        .invite(&auth.session.account, service, &body.name, role, body.resolver)
+        .invite(&auth.session.account, &service, &body.name, role, body.resolver)
         .await
         .map_err(api)?;
     Ok(Json(json!({
@@ -682,7 +718,14 @@ pub fn openapi() -> Value {
                 "responses": { "200": { "description": "token, username, expires_in_seconds" }, "401": { "$ref": "#/components/responses/Error" }, "429": { "$ref": "#/components/responses/Error" } }
             } },
             "/logout": { "post": { "summary": "End this token's session", "responses": ok("logged out") } },
-            "/reviews": { "get": { "summary": "Reviews you are a member of, with your role", "responses": ok("reviews") } },
+            "/reviews": {
+                "get": { "summary": "Reviews you are a member of, with your role", "responses": ok("reviews") },
+                "post": {
+                    "summary": "Create a review, with you as its owner (the server's administrator; a data directory or a database server)",
+                    "requestBody": body(json!({ "title": { "type": "string" }, "slug": { "type": "string", "description": "short name: a letter or digit, then letters, digits, '-', '_' or '.'" }, "type": { "type": "string", "enum": ["systematic", "scoping", "rapid", "umbrella"], "default": "systematic" }, "question": { "type": "string" } }), json!(["title", "slug"])),
+                    "responses": { "201": { "description": "the new review" }, "400": { "$ref": "#/components/responses/Error" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } }
+                }
+            },
             "/reviews/{slug}/progress": { "get": { "summary": "Progress at a stage: counts per reviewer, never decisions", "parameters": [slug, stage, stream], "responses": ok("progress") } },
             "/reviews/{slug}/next": { "get": { "summary": "The next citation waiting for you", "parameters": [slug, stage, stream], "responses": ok("the next citation, or citation null") } },
             "/reviews/{slug}/citations/{citation}": { "get": { "summary": "One citation with the votes you may see", "parameters": [slug, citation, stage], "responses": ok("citation") } },

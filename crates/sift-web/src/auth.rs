@@ -116,14 +116,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
 
 /// A review the requester may act on with `what`: the service, the actor to pass to it, and
 /// what the member may see. Every handler that touches a review calls this first.
-pub async fn authorized<'s>(
-    state: &'s AppState,
+pub async fn authorized(
+    state: &AppState,
     auth: &Auth,
     slug: &str,
     what: Permission,
-) -> Result<(&'s Service, Actor, Viewer), WebError> {
+) -> Result<(Service, Actor, Viewer), WebError> {
     let service = state.reviews.get(slug).ok_or_else(|| WebError::NoSuchReview(slug.to_string()))?;
-    let (actor, viewer) = state.accounts.authorize(&auth.session.account, service, what).await?;
+    let (actor, viewer) = state.accounts.authorize(&auth.session.account, &service, what).await?;
     Ok((service, actor, viewer))
 }
 

@@ -3,31 +3,60 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
-use sift_service::{Accounts, Locator, Service, ServiceError, ServiceResult};
+use sift_domain::ReviewType;
+use sift_service::{
+    Account, Accounts, Locator, NewReviewSpec, Service, ServiceError, ServiceResult, check_slug,
+};
 
 /// The name of the accounts file in a data directory.
 pub const ACCOUNTS_FILE: &str = "accounts.sift-accounts";
 
-/// The reviews a server serves, by slug.
+/// The reviews a server serves, by slug. A data directory or a database server can gain
+/// reviews while it runs (an administrator creates one on the reviews page); a lookup hands
+/// out a clone of the review's service (a handle: its connections and caches are shared).
 #[derive(Clone, Debug)]
 pub struct Reviews {
-    by_slug: Arc<BTreeMap<String, Service>>,
+    by_slug: Arc<RwLock<BTreeMap<String, Service>>>,
 }
 
 impl Reviews {
     pub fn new(services: Vec<Service>) -> Reviews {
-        Reviews { by_slug: Arc::new(services.into_iter().map(|s| (s.review().slug.clone(), s)).collect()) }
+        let map = services.into_iter().map(|s| (s.review().slug.clone(), s)).collect();
+        Reviews { by_slug: Arc::new(RwLock::new(map)) }
     }
 
-    pub fn get(&self, slug: &str) -> Option<&Service> {
-        self.by_slug.get(slug)
+    pub fn get(&self, slug: &str) -> Option<Service> {
+        self.by_slug.read().unwrap_or_else(PoisonError::into_inner).get(slug).cloned()
     }
 
-    pub fn all(&self) -> impl Iterator<Item = &Service> {
-        self.by_slug.values()
+    /// Every review served, by slug.
+    pub fn all(&self) -> Vec<Service> {
+        self.by_slug.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
+
+    /// Serves one more review; `false` (and nothing changes) when its slug is taken.
+    pub fn insert(&self, service: Service) -> bool {
+        let mut map = self.by_slug.write().unwrap_or_else(PoisonError::into_inner);
+        let slug = service.review().slug.clone();
+        if map.contains_key(&slug) {
+            return false;
+        }
+        map.insert(slug, service);
+        true
+    }
+}
+
+/// Where a server keeps its reviews, and so where a new one goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Home {
+    /// One review file, served alone: it cannot hold another.
+    File,
+    /// A directory of `.sift` files: a new review is a new file there.
+    DataDir(PathBuf),
+    /// A database server: a new review is created beside the others.
+    Database,
 }
 
 /// The app's shared state.
@@ -35,6 +64,7 @@ impl Reviews {
 pub struct AppState {
     pub reviews: Reviews,
     pub accounts: Accounts,
+    pub home: Home,
     /// Mark cookies `Secure` (serving behind HTTPS). Also set per request when a proxy says
     /// `X-Forwarded-Proto: https`.
     pub secure_cookies: bool,
@@ -45,7 +75,12 @@ impl AppState {
     pub async fn for_file(path: &Path) -> ServiceResult<AppState> {
         let service = Service::open(&Locator::File(path.to_path_buf())).await?;
         let accounts = Accounts::of_review(&service);
-        Ok(AppState { reviews: Reviews::new(vec![service]), accounts, secure_cookies: false })
+        Ok(AppState {
+            reviews: Reviews::new(vec![service]),
+            accounts,
+            home: Home::File,
+            secure_cookies: false,
+        })
     }
 
     /// Serves the reviews of a database server (`postgres://...`), or only the one whose slug
@@ -70,7 +105,12 @@ impl AppState {
             ));
         };
         let accounts = Accounts::of_review(first);
-        Ok(AppState { reviews: Reviews::new(services), accounts, secure_cookies: false })
+        Ok(AppState {
+            reviews: Reviews::new(services),
+            accounts,
+            home: Home::Database,
+            secure_cookies: false,
+        })
     }
 
     /// Serves every `*.sift` file of a directory; accounts live in `DIR/accounts.sift-accounts`.
@@ -87,6 +127,83 @@ impl AppState {
             services.push(Service::open(&Locator::File(file)).await?);
         }
         let accounts = Accounts::open_file(&dir.join(ACCOUNTS_FILE)).await?;
-        Ok(AppState { reviews: Reviews::new(services), accounts, secure_cookies: false })
+        let home = Home::DataDir(dir.to_path_buf());
+        Ok(AppState { reviews: Reviews::new(services), accounts, home, secure_cookies: false })
     }
+
+    /// Whether `account` may create reviews here, or why not: the server's administrator
+    /// may, on a data directory or a database server.
+    pub fn may_create_reviews(&self, account: &Account) -> ServiceResult<()> {
+        if !account.is_admin {
+            return Err(ServiceError::Forbidden(
+                "only the server's administrator creates reviews; ask them, or ask an owner to invite you"
+                    .into(),
+            ));
+        }
+        if self.home == Home::File {
+            return Err(ServiceError::Forbidden(
+                "this server serves one review file; create another with `sift init` and serve a data directory (`sift serve --data-dir DIR`)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates a review with `account` as its owner (a new `.sift` file in the data
+    /// directory, or a review beside the others in the database) and serves it at once.
+    pub async fn create_review(&self, account: &Account, new: &NewReview<'_>) -> ServiceResult<Service> {
+        self.may_create_reviews(account)?;
+        let slug = new.slug.trim();
+        check_slug(slug).map_err(|_| {
+            ServiceError::invalid(
+                "short name",
+                format!("{slug:?}: start with a letter or digit, then letters, digits, '-', '_' or '.' (64 at most)"),
+            )
+        })?;
+        if self.reviews.get(slug).is_some() {
+            return Err(ServiceError::Conflict(format!(
+                "a review named {slug:?} already exists on this server"
+            )));
+        }
+        let review_type: ReviewType =
+            new.review_type.parse().map_err(|e| ServiceError::invalid("type", format!("{e}")))?;
+        let question = Some(new.question.trim().to_string()).filter(|q| !q.is_empty());
+        let spec = NewReviewSpec { title: new.title.trim().to_string(), review_type, question };
+        if spec.title.is_empty() {
+            return Err(ServiceError::invalid("title", "a review needs a title"));
+        }
+        let actor = account.actor();
+        let service = match &self.home {
+            Home::DataDir(dir) => {
+                Service::create(&Locator::File(dir.join(format!("{slug}.sift"))), &spec, &actor).await?
+            }
+            Home::Database => {
+                let Some(any) = self.reviews.all().into_iter().next() else {
+                    return Err(ServiceError::invalid(
+                        "review",
+                        "this server has no database to create it in",
+                    ));
+                };
+                any.create_beside(slug, &spec, &actor).await?
+            }
+            Home::File => unreachable!("refused by may_create_reviews"),
+        };
+        if !self.reviews.insert(service.clone()) {
+            return Err(ServiceError::Conflict(format!(
+                "a review named {slug:?} already exists on this server"
+            )));
+        }
+        Ok(service)
+    }
+}
+
+/// What a new review is given, as typed into the form or sent to the API.
+#[derive(Clone, Copy, Debug)]
+pub struct NewReview<'a> {
+    pub title: &'a str,
+    /// The short name in addresses (and the file name in a data directory).
+    pub slug: &'a str,
+    /// systematic, scoping, rapid or umbrella.
+    pub review_type: &'a str,
+    /// The review question; may be empty.
+    pub question: &'a str,
 }

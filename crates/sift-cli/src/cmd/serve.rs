@@ -63,12 +63,13 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         std::io::stderr().flush()?;
         let mut password = String::new();
         std::io::stdin().lock().read_line(&mut password)?;
-        let reviews: Vec<&Service> = state.reviews.all().collect();
+        let all = state.reviews.all();
+        let reviews: Vec<&Service> = all.iter().collect();
         let account =
             state.accounts.create_owner(name, password.trim_end_matches(['\r', '\n']), &reviews).await?;
         eprintln!("created the owner account {}", account.username);
     }
-    let n_reviews = state.reviews.all().count();
+    let n_reviews = state.reviews.all().len();
     println!("sift: serving {n_reviews} review(s) on http://{address}/");
     if let Some(token) = state.accounts.setup_link().await? {
         println!("sift: no accounts yet; open this one-time link to create the owner account:");

@@ -129,7 +129,8 @@ async fn owners_of(state: &AppState) -> WebResult<String> {
 }
 
 pub async fn setup_page(State(state): State<AppState>, Path(token): Path<String>) -> WebResult<Response> {
-    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    let all = state.reviews.all();
+    let reviews: Vec<&sift_service::Service> = all.iter().collect();
     let info = state.accounts.link_info(&token, &reviews).await?;
     if !info.setup {
         return Err(WebError::BadRequest("this is an invitation link; open /invite/... instead".into()));
@@ -161,7 +162,8 @@ pub async fn setup(
     Form(form): Form<SetupForm>,
 ) -> WebResult<Response> {
     let username = form.username.unwrap_or_default();
-    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    let all = state.reviews.all();
+    let reviews: Vec<&sift_service::Service> = all.iter().collect();
     match state.accounts.complete_setup(&token, &username, &form.password, &reviews).await {
         Ok(account) => log_in_after(&state, &account.username, &form.password, &remote, &headers).await,
         Err(ServiceError::Invalid { message, .. }) => {
@@ -193,7 +195,8 @@ async fn log_in_after(
 }
 
 pub async fn invite_page(State(state): State<AppState>, Path(token): Path<String>) -> WebResult<Response> {
-    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    let all = state.reviews.all();
+    let reviews: Vec<&sift_service::Service> = all.iter().collect();
     let info = state.accounts.link_info(&token, &reviews).await?;
     if info.setup {
         return Err(WebError::BadRequest("this is the setup link; open /setup/... instead".into()));
@@ -216,7 +219,8 @@ pub async fn accept_invite(
     headers: HeaderMap,
     Form(form): Form<SetupForm>,
 ) -> WebResult<Response> {
-    let reviews: Vec<&sift_service::Service> = state.reviews.all().collect();
+    let all = state.reviews.all();
+    let reviews: Vec<&sift_service::Service> = all.iter().collect();
     match state.accounts.accept_invite(&token, &form.password, &reviews).await {
         Ok(account) => log_in_after(&state, &account.username, &form.password, &remote, &headers).await,
         Err(ServiceError::Invalid { message, .. }) => {

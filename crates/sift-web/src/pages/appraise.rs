@@ -128,7 +128,7 @@ async fn draw(
         meta.push_str(&format!(" · {y}"));
     }
     let page = AppraisePage {
-        nav: Nav::review(auth, service, &viewer, "charting"),
+        nav: Nav::review(auth, &service, &viewer, "charting"),
         citation,
         title: r.title.clone().unwrap_or_else(|| "(no title)".into()),
         meta,

@@ -369,7 +369,7 @@ pub async fn list(
         });
     }
     let page = ChartListPage {
-        nav: Nav::review(&auth, service, &viewer, "charting"),
+        nav: Nav::review(&auth, &service, &viewer, "charting"),
         boards,
         n_citations: citations.len(),
     };
@@ -412,7 +412,7 @@ async fn draw_chart(
     message: String,
 ) -> WebResult<String> {
     let (service, actor, viewer) = authorized(state, auth, slug, Permission::Vote).await?;
-    let form = form_named(service, form_name).await?;
+    let form = form_named(&service, form_name).await?;
     let (saved, saved_complete) = service.my_chart(&actor, form_name, citation).await?;
     let saved_state = match (saved.is_empty(), saved_complete) {
         (_, true) => "complete",
@@ -428,10 +428,10 @@ async fn draw_chart(
         errors.get(&name).map(|e| (format!("{}: {e}", f.label), format!("{}-err", html_id(&name))))
     }));
     let page = ChartPage {
-        nav: Nav::review(auth, service, &viewer, "charting"),
+        nav: Nav::review(auth, &service, &viewer, "charting"),
         form_path: url_encode(&form.name),
         form: form.name.clone(),
-        head: head(service, &actor, citation).await?,
+        head: head(&service, &actor, citation).await?,
         fields: views(&form, &raw, &errors, add_row),
         complete: complete.unwrap_or(saved_complete),
         saved_state,
@@ -481,7 +481,7 @@ pub async fn save(
     let raw = posted(pairs);
     auth.check_csrf(Some(&first(&raw, "csrf")))?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await?;
-    let form = form_named(service, &form_name).await?;
+    let form = form_named(&service, &form_name).await?;
     let complete = raw.contains_key("complete");
     if let Some(group) = raw.get("add_row").and_then(|v| v.first()).cloned() {
         let body = draw_chart(
@@ -574,7 +574,7 @@ async fn draw_compare(
 ) -> WebResult<String> {
     let (service, actor, viewer) = authorized(state, auth, slug, Permission::Read).await?;
     let fields = service.compare_chart(&actor, form_name, citation).await?;
-    let form = form_named(service, form_name).await?;
+    let form = form_named(&service, form_name).await?;
     let charters: Vec<String> =
         fields.first().map(|f| f.values.iter().map(|(c, _)| c.clone()).collect()).unwrap_or_default();
     let (error_key, error_text) = error.unwrap_or_default();
@@ -623,10 +623,10 @@ async fn draw_compare(
         })
         .collect();
     let page = ComparePage {
-        nav: Nav::review(auth, service, &viewer, "charting"),
+        nav: Nav::review(auth, &service, &viewer, "charting"),
         form_path: url_encode(form_name),
         form: form_name.to_string(),
-        head: head(service, &actor, citation).await?,
+        head: head(&service, &actor, citation).await?,
         n_differ: lines.iter().filter(|l| !l.agree).count(),
         has_consensus: lines.iter().any(|l| !l.consensus.is_empty()),
         charters,

@@ -83,7 +83,7 @@ pub async fn page(
         })
         .collect();
     let page = ConflictsPage {
-        nav: Nav::review(&auth, service, &viewer, "conflicts"),
+        nav: Nav::review(&auth, &service, &viewer, "conflicts"),
         stage: stage.as_str(),
         stage_label: stage_label(stage),
         stream,

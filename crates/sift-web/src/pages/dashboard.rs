@@ -2,16 +2,18 @@
 //! waiting, and the live PRISMA flow diagram.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sift_domain::ReviewType;
 use sift_domain::screening::Stage;
-use sift_service::{Permission, Service};
+use sift_service::{Permission, Service, ServiceError};
 
 use super::{Nav, render, stage_label};
 use crate::auth::{Auth, authorized};
 use crate::error::WebResult;
-use crate::state::AppState;
+use crate::state::{AppState, NewReview};
 
 pub struct ReviewLine {
     pub slug: String,
@@ -25,6 +27,8 @@ pub struct ReviewLine {
 struct ReviewsPage {
     nav: Nav,
     reviews: Vec<ReviewLine>,
+    /// An administrator of a server that can hold more reviews.
+    may_create: bool,
 }
 
 pub async fn reviews(State(state): State<AppState>, auth: Option<Auth>) -> WebResult<Response> {
@@ -37,7 +41,7 @@ pub async fn reviews(State(state): State<AppState>, auth: Option<Auth>) -> WebRe
     let mut lines = Vec::new();
     for service in state.reviews.all() {
         if let Ok((_, viewer)) =
-            state.accounts.authorize(&auth.session.account, service, Permission::Read).await
+            state.accounts.authorize(&auth.session.account, &service, Permission::Read).await
         {
             let review = service.review();
             lines.push(ReviewLine {
@@ -48,7 +52,66 @@ pub async fn reviews(State(state): State<AppState>, auth: Option<Auth>) -> WebRe
             });
         }
     }
-    Ok(render(&ReviewsPage { nav: Nav::plain(Some(&auth)), reviews: lines })?.into_response())
+    let may_create = state.may_create_reviews(&auth.session.account).is_ok();
+    Ok(render(&ReviewsPage { nav: Nav::plain(Some(&auth)), reviews: lines, may_create })?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "review_new.html")]
+struct NewReviewPage {
+    nav: Nav,
+    form: NewReviewForm,
+    types: Vec<&'static str>,
+    error: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+pub struct NewReviewForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    review_type: String,
+    #[serde(default)]
+    question: String,
+}
+
+fn new_review_page(auth: &Auth, form: NewReviewForm, error: Option<String>) -> WebResult<Html<String>> {
+    let types = ReviewType::ALL.iter().map(|t| t.as_str()).collect();
+    render(&NewReviewPage { nav: Nav::plain(Some(auth)), form, types, error })
+}
+
+/// The form for a new review (administrators of a data directory or a database server).
+pub async fn new_review(State(state): State<AppState>, auth: Auth) -> WebResult<Response> {
+    state.may_create_reviews(&auth.session.account)?;
+    let form = NewReviewForm { review_type: ReviewType::Systematic.as_str().into(), ..Default::default() };
+    Ok(new_review_page(&auth, form, None)?.into_response())
+}
+
+/// Creates a review, with the administrator as its owner, and serves it at once.
+pub async fn create_review(
+    State(state): State<AppState>,
+    auth: Auth,
+    Form(form): Form<NewReviewForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let new = NewReview {
+        title: &form.title,
+        slug: &form.slug,
+        review_type: &form.review_type,
+        question: &form.question,
+    };
+    match state.create_review(&auth.session.account, &new).await {
+        Ok(service) => Ok(Redirect::to(&format!("/r/{}/settings", service.review().slug)).into_response()),
+        Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
+            let page = new_review_page(&auth, form, Some(e.to_string()))?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub struct StageProgress {
@@ -121,9 +184,9 @@ pub async fn dashboard(
             }),
         });
     }
-    let (flow_svg, flow_problem) = flow(service, &stream.name).await;
+    let (flow_svg, flow_problem) = flow(&service, &stream.name).await;
     let page = DashboardPage {
-        nav: Nav::review(&auth, service, &viewer, "dashboard"),
+        nav: Nav::review(&auth, &service, &viewer, "dashboard"),
         question: service.review().question.clone().unwrap_or_default(),
         streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
         stream: stream.name,

@@ -107,7 +107,7 @@ pub async fn page(
         _ => None,
     };
     let page = DedupPage {
-        nav: Nav::review(&auth, service, &viewer, "dedup"),
+        nav: Nav::review(&auth, &service, &viewer, "dedup"),
         stream,
         waiting: pending.len(),
         pair,

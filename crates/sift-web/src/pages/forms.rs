@@ -177,7 +177,7 @@ async fn show(
         })
         .collect();
     let page = FormsPage {
-        nav: Nav::review(auth, service, &viewer, "charting"),
+        nav: Nav::review(auth, &service, &viewer, "charting"),
         forms,
         tools,
         message,

@@ -28,6 +28,7 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard::reviews))
+        .route("/reviews/new", get(dashboard::new_review).post(dashboard::create_review))
         .route("/login", get(account::login_page).post(account::login))
         .route("/logout", post(account::logout))
         .route("/setup/{token}", get(account::setup_page).post(account::setup))

@@ -39,7 +39,7 @@ pub async fn page(
         if bundle.empty_streams.contains(&stream.name) {
             continue;
         }
-        if let (Some(svg), _) = super::dashboard::flow(service, &stream.name).await {
+        if let (Some(svg), _) = super::dashboard::flow(&service, &stream.name).await {
             diagrams.push((stream.name, svg));
         }
     }
@@ -49,7 +49,7 @@ pub async fn page(
         .map(|f| FileLine { path: f.path.clone(), what: f.what.clone(), size: human_size(f.bytes.len()) })
         .collect();
     let page = ReportsPage {
-        nav: Nav::review(&auth, service, &viewer, "reports"),
+        nav: Nav::review(&auth, &service, &viewer, "reports"),
         diagrams,
         files,
         problems: bundle.problems,

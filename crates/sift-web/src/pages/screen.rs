@@ -94,13 +94,13 @@ pub async fn page(
     let (service, actor, viewer) = authorized(&state, &auth, &slug, Permission::Vote).await?;
     let stage = parse_stage(q.stage.as_deref())?;
     let stream = service.stream(q.stream.as_deref()).await?.name;
-    let panel = load_panel(auth.csrf(), service, &actor, stage, &stream, q.citation, q.last).await?;
+    let panel = load_panel(auth.csrf(), &service, &actor, stage, &stream, q.citation, q.last).await?;
     let (include, exclude) = service.keywords().await?;
     let criteria =
         service.criteria().await?.into_iter().map(|c| (c.label, c.description.unwrap_or_default())).collect();
     let current = if stage == Stage::FullText { "fulltext" } else { "screen" };
     let page = ScreenPage {
-        nav: Nav::review(&auth, service, &viewer, current),
+        nav: Nav::review(&auth, &service, &viewer, current),
         panel,
         criteria,
         include_words: include.join(", "),
@@ -119,7 +119,7 @@ pub async fn fragment(
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await?;
     let stage = parse_stage(q.stage.as_deref())?;
     let stream = service.stream(q.stream.as_deref()).await?.name;
-    let panel = load_panel(auth.csrf(), service, &actor, stage, &stream, q.citation, q.last).await?;
+    let panel = load_panel(auth.csrf(), &service, &actor, stage, &stream, q.citation, q.last).await?;
     Ok(render(&RecordFragment { panel })?.into_response())
 }
 
@@ -167,13 +167,13 @@ pub async fn vote(
                 return Ok(Redirect::to(&to).into_response());
             }
             let mut panel =
-                load_panel(auth.csrf(), service, &actor, stage, &stream, None, Some(form.citation)).await?;
+                load_panel(auth.csrf(), &service, &actor, stage, &stream, None, Some(form.citation)).await?;
             panel.message = Some(format!("Voted {decision} on citation {}.", form.citation));
             panel
         }
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
             let mut panel =
-                load_panel(auth.csrf(), service, &actor, stage, &stream, Some(form.citation), None).await?;
+                load_panel(auth.csrf(), &service, &actor, stage, &stream, Some(form.citation), None).await?;
             panel.error = Some(e.to_string());
             if !is_htmx {
                 return Ok((StatusCode::BAD_REQUEST, render(&RecordFragment { panel })?).into_response());

@@ -51,8 +51,8 @@ pub async fn page(
     let (service, _, viewer) = authorized(&state, &auth, &slug, Permission::Read).await?;
     let stream = service.stream(q.stream.as_deref()).await?.name;
     let page = SearchesPage {
-        nav: Nav::review(&auth, service, &viewer, "searches"),
-        searches: lines(service, &stream).await?,
+        nav: Nav::review(&auth, &service, &viewer, "searches"),
+        searches: lines(&service, &stream).await?,
         streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
         stream,
         message: q.msg.unwrap_or_default(),
@@ -109,8 +109,8 @@ pub async fn add(
             );
             if headers.contains_key("hx-request") {
                 let page = SearchesPage {
-                    nav: Nav::review(&auth, service, &viewer, "searches"),
-                    searches: lines(service, &stream).await?,
+                    nav: Nav::review(&auth, &service, &viewer, "searches"),
+                    searches: lines(&service, &stream).await?,
                     streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
                     stream,
                     message,
@@ -127,8 +127,8 @@ pub async fn add(
         }
         Err(e) if e.is_user_error() => {
             let page = SearchesPage {
-                nav: Nav::review(&auth, service, &viewer, "searches"),
-                searches: lines(service, &stream).await?,
+                nav: Nav::review(&auth, &service, &viewer, "searches"),
+                searches: lines(&service, &stream).await?,
                 streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
                 stream,
                 message: String::new(),

@@ -75,7 +75,7 @@ pub async fn page(
         .collect();
     let (include, exclude) = service.keywords().await?;
     let page = SettingsPage {
-        nav: Nav::review(&auth, service, &viewer, "settings"),
+        nav: Nav::review(&auth, &service, &viewer, "settings"),
         stages,
         criteria: service
             .criteria()
@@ -197,7 +197,7 @@ pub async fn invite(
     let role: Role = form.role.parse().map_err(|e| WebError::BadRequest(format!("{e}")))?;
     let invitation = state
         .accounts
-        .invite(&auth.session.account, service, &form.name, role, form.resolver.is_some())
+        .invite(&auth.session.account, &service, &form.name, role, form.resolver.is_some())
         .await?;
     let message = format!(
         "{} is now a {}{} of this review.",

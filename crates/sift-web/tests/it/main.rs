@@ -7,6 +7,7 @@
 //! - `charting`: forms, a chart round trip, blinded charting, compare and settle, appraisal;
 //! - `postgres`: the reviews of a database server served together, when `SIFT_TEST_PG_URL`
 //!   is set;
+//! - `reviews`: the administrator creates a review in a data directory; nobody else may;
 //! - `browser`: headless chromium through chromedriver (skips without it unless
 //!   `SIFT_REQUIRE_BROWSER=1`).
 
@@ -16,5 +17,6 @@ mod blinding;
 mod browser;
 mod charting;
 mod postgres;
+mod reviews;
 mod security;
 mod support;

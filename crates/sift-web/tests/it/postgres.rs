@@ -8,7 +8,7 @@ use sift_service::{Actor, DedupPolicy, InputFile, Locator, NewReviewSpec, Search
 use sift_store::testing::{PG_URL_VAR, ScratchPostgres, pg_url};
 use sift_web::AppState;
 
-use crate::support::{As, PASSWORD, User, get, test_data};
+use crate::support::{As, PASSWORD, User, get, post_form, test_data};
 
 #[tokio::test]
 async fn a_database_server_serves_its_reviews() {
@@ -36,9 +36,10 @@ async fn a_database_server_serves_its_reviews() {
     }
 
     let state = AppState::for_database(&scratch.url, None).await.unwrap();
-    let slugs: Vec<String> = state.reviews.all().map(|s| s.review().slug.clone()).collect();
+    let slugs: Vec<String> = state.reviews.all().iter().map(|s| s.review().slug.clone()).collect();
     assert_eq!(slugs, ["alpha", "beta"]);
-    let reviews: Vec<&Service> = state.reviews.all().collect();
+    let all = state.reviews.all();
+    let reviews: Vec<&Service> = all.iter().collect();
     state.accounts.create_owner("lise", PASSWORD, &reviews).await.unwrap();
     let login = state.accounts.login("lise", PASSWORD, "127.0.0.1", SessionKind::Browser).await.unwrap();
     let api = state.accounts.login("lise", PASSWORD, "127.0.0.1", SessionKind::Api).await.unwrap();
@@ -60,13 +61,27 @@ async fn a_database_server_serves_its_reviews() {
 
     // One review alone; the account, kept in the database, still logs in.
     let alone = AppState::for_database(&scratch.url, Some("beta")).await.unwrap();
-    let slugs: Vec<String> = alone.reviews.all().map(|s| s.review().slug.clone()).collect();
+    let slugs: Vec<String> = alone.reviews.all().iter().map(|s| s.review().slug.clone()).collect();
     assert_eq!(slugs, ["beta"]);
     alone.accounts.login("lise", PASSWORD, "127.0.0.1", SessionKind::Browser).await.unwrap();
     let missing = AppState::for_database(&scratch.url, Some("gamma")).await.unwrap_err();
     assert!(missing.to_string().contains("gamma"), "{missing}");
 
-    for service in state.reviews.all().chain(alone.reviews.all()) {
+    // The administrator creates a review in the database while the server runs: it is served
+    // at once, on the same connections, and a restarted server finds it.
+    let form = format!("csrf={}&title=Gamma+review&slug=gamma&review_type=rapid", lise.csrf);
+    let created = post_form(&app, "/reviews/new", As::Cookie(&lise), &form).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert_eq!(get(&app, "/r/gamma", As::Cookie(&lise)).await.status, StatusCode::OK);
+    let again = post_form(&app, "/reviews/new", As::Cookie(&lise), &form).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("already exists"), "{}", again.body);
+    let listed = Service::list_reviews(&scratch.url).await.unwrap();
+    let gamma = listed.iter().find(|r| r.slug == "gamma").expect("gamma is in the database");
+    assert_eq!(gamma.review_type, ReviewType::Rapid);
+    let restarted = AppState::for_database(&scratch.url, Some("gamma")).await.unwrap();
+
+    for service in state.reviews.all().into_iter().chain(alone.reviews.all()).chain(restarted.reviews.all()) {
         service.clone().close().await;
     }
     scratch.drop_database().await.unwrap();

@@ -79,9 +79,10 @@ async fn user(state: &AppState, name: &str) -> User {
 
 async fn invite(state: &AppState, root: &Account, slug: &str, name: &str, role: Role, resolver: bool) {
     let service = state.reviews.get(slug).unwrap();
-    let invitation = state.accounts.invite(root, service, name, role, resolver).await.unwrap();
+    let invitation = state.accounts.invite(root, &service, name, role, resolver).await.unwrap();
     if let Some(link) = invitation.link_token {
-        let reviews: Vec<&Service> = state.reviews.all().collect();
+        let all = state.reviews.all();
+        let reviews: Vec<&Service> = all.iter().collect();
         state.accounts.accept_invite(&link, PASSWORD, &reviews).await.unwrap();
     }
 }
@@ -92,7 +93,8 @@ pub async fn fixture() -> Fixture {
     review(&dir, "alpha", "Alpha review of exercise", "lise").await.close().await;
     review(&dir, "beta", "Beta review of secret things", "bob").await.close().await;
     let state = AppState::for_data_dir(&dir).await.unwrap();
-    let reviews: Vec<&Service> = state.reviews.all().collect();
+    let all = state.reviews.all();
+    let reviews: Vec<&Service> = all.iter().collect();
     let root = state.accounts.create_owner("root", PASSWORD, &reviews).await.unwrap();
     invite(&state, &root, "alpha", "ellen", Role::Reviewer, false).await;
     invite(&state, &root, "alpha", "agon", Role::Reviewer, false).await;

@@ -1,0 +1,118 @@
+//! Creating a review from the browser: the server's administrator adds one to a data
+//! directory (a new `.sift` file, served at once, the administrator its owner); nobody else
+//! may, and a server of one review file cannot hold another.
+
+use axum::http::StatusCode;
+use sift_domain::ReviewType;
+use sift_service::{Actor, Locator, NewReviewSpec, Service};
+use sift_web::AppState;
+
+use crate::support::{As, PASSWORD, User, fixture, get, post_form, post_json};
+
+fn new_review(who: &User, title: &str, slug: &str) -> String {
+    format!("csrf={}&title={title}&slug={slug}&review_type=scoping&question=Does+it+help%3F", who.csrf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_administrator_creates_a_review_in_the_data_directory() {
+    let f = fixture().await;
+    let app = &f.app;
+    let list = get(app, "/", As::Cookie(&f.root)).await;
+    assert!(list.body.contains("href=\"/reviews/new\""), "{}", list.body);
+    let form = get(app, "/reviews/new", As::Cookie(&f.root)).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"slug\"") && form.body.contains("umbrella"), "{}", form.body);
+
+    // Only the administrator: a member of a review sees no button and is refused.
+    assert!(!get(app, "/", As::Cookie(&f.ellen)).await.body.contains("/reviews/new"));
+    assert_eq!(get(app, "/reviews/new", As::Cookie(&f.ellen)).await.status, StatusCode::FORBIDDEN);
+    let refused = post_form(app, "/reviews/new", As::Cookie(&f.ellen), &new_review(&f.ellen, "X", "x")).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let no_csrf = post_form(app, "/reviews/new", As::CookieNoCsrf(&f.root), "title=X&slug=x").await;
+    assert_eq!(no_csrf.status, StatusCode::FORBIDDEN);
+
+    // Bad input is named and nothing is made.
+    for (slug, why) in
+        [("..%2Fescape", "start with a letter or digit"), ("alpha", "already exists"), ("", "short name")]
+    {
+        let reply =
+            post_form(app, "/reviews/new", As::Cookie(&f.root), &new_review(&f.root, "Gamma", slug)).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{slug}: {}", reply.body);
+        assert!(reply.body.contains(why), "{slug}: {}", reply.body);
+        assert!(reply.body.contains("value=\"Gamma\""), "the form keeps what was typed");
+    }
+    let untitled =
+        post_form(app, "/reviews/new", As::Cookie(&f.root), &new_review(&f.root, "+", "gamma")).await;
+    assert_eq!(untitled.status, StatusCode::BAD_REQUEST);
+    assert!(untitled.body.contains("needs a title"), "{}", untitled.body);
+    assert!(!f._dir.path().join("gamma.sift").exists());
+    assert!(!f._dir.path().join("escape.sift").exists());
+
+    let created =
+        post_form(app, "/reviews/new", As::Cookie(&f.root), &new_review(&f.root, "Gamma+of+rest", "gamma"))
+            .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert_eq!(created.headers["location"], "/r/gamma/settings");
+    assert!(f._dir.path().join("gamma.sift").exists());
+    let settings = get(app, "/r/gamma/settings", As::Cookie(&f.root)).await;
+    assert_eq!(settings.status, StatusCode::OK, "{}", settings.body);
+    assert!(get(app, "/", As::Cookie(&f.root)).await.body.contains("Gamma of rest"));
+    let gamma = f.state.reviews.get("gamma").expect("served at once");
+    assert_eq!(gamma.review().review_type, ReviewType::Scoping);
+    assert_eq!(gamma.review().question.as_deref(), Some("Does it help?"));
+    let members = gamma.members().await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!((members[0].name.as_str(), members[0].role), ("root", sift_domain::screening::Role::Owner));
+    // Other accounts reach nothing of it until invited.
+    assert_eq!(get(app, "/r/gamma", As::Cookie(&f.ellen)).await.status, StatusCode::FORBIDDEN);
+    // The API does the same for scripts.
+    let body = serde_json::json!({ "title": "Delta", "slug": "delta", "type": "umbrella" });
+    let made = post_json(app, "/api/v1/reviews", As::Bearer(&f.root), body.clone()).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert!(made.body.contains("\"slug\":\"delta\""), "{}", made.body);
+    assert_eq!(
+        post_json(app, "/api/v1/reviews", As::Bearer(&f.root), body.clone()).await.status,
+        StatusCode::CONFLICT
+    );
+    let body = serde_json::json!({ "title": "Epsilon", "slug": "epsilon" });
+    assert_eq!(
+        post_json(app, "/api/v1/reviews", As::Bearer(&f.ellen), body.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let listed = get(app, "/api/v1/reviews", As::Bearer(&f.root)).await;
+    assert!(listed.body.contains("\"delta\"") && listed.body.contains("\"gamma\""), "{}", listed.body);
+    // A restarted server finds them with the others.
+    let again = AppState::for_data_dir(f._dir.path()).await.unwrap();
+    assert!(again.reviews.get("gamma").is_some() && again.reviews.get("delta").is_some());
+}
+
+#[tokio::test]
+async fn a_server_of_one_review_file_cannot_hold_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("solo.sift");
+    let spec = NewReviewSpec { title: "Solo".into(), review_type: ReviewType::Systematic, question: None };
+    Service::create(&Locator::File(path.clone()), &spec, &Actor::new("lise")).await.unwrap().close().await;
+    let state = AppState::for_file(&path).await.unwrap();
+    let all = state.reviews.all();
+    let reviews: Vec<&Service> = all.iter().collect();
+    state.accounts.create_owner("lise", PASSWORD, &reviews).await.unwrap();
+    let login = state
+        .accounts
+        .login("lise", PASSWORD, "127.0.0.1", sift_service::SessionKind::Browser)
+        .await
+        .unwrap();
+    let lise = User {
+        name: "lise".into(),
+        cookie: format!("sift_session={}", login.token),
+        csrf: login.session.csrf_token,
+        bearer: String::new(),
+    };
+    let app = sift_web::router(state.clone());
+    assert!(!get(&app, "/", As::Cookie(&lise)).await.body.contains("/reviews/new"));
+    let page = get(&app, "/reviews/new", As::Cookie(&lise)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("serves one review file"), "{}", page.body);
+    let post = post_form(&app, "/reviews/new", As::Cookie(&lise), &new_review(&lise, "Two", "two")).await;
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
+    assert!(!dir.path().join("two.sift").exists());
+}
