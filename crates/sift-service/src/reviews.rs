@@ -170,6 +170,22 @@ impl Service {
             .collect())
     }
 
+    /// Every review in the database server this one lives in, on the same connections: a team
+    /// server picks up reviews created beside it while it runs. A review file holds only this
+    /// one.
+    pub async fn reviews_beside(&self) -> ServiceResult<Vec<Service>> {
+        if self.store.backend() == sift_store::Backend::Sqlite {
+            return Ok(vec![self.clone()]);
+        }
+        let mut conn = self.store.read().await?;
+        let all = reviews::list_reviews(&mut conn).await?;
+        drop(conn);
+        Ok(all
+            .into_iter()
+            .map(|review| Service { store: self.store.clone(), review, ranker: Default::default() })
+            .collect())
+    }
+
     /// Every review in a database (a `.sift` file holds one).
     pub async fn list_reviews(url: &str) -> ServiceResult<Vec<Review>> {
         let store = Store::open_url(url).await?;

@@ -90,6 +90,7 @@ async fn logout(State(state): State<AppState>, auth: Auth) -> ApiResult {
 }
 
 async fn reviews(State(state): State<AppState>, auth: Auth) -> ApiResult {
+    state.discover_reviews().await;
     let mut out = Vec::new();
     for service in state.reviews.all() {
         if let Ok((_, viewer)) =

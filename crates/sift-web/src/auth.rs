@@ -122,7 +122,14 @@ pub async fn authorized(
     slug: &str,
     what: Permission,
 ) -> Result<(Service, Actor, Viewer), WebError> {
-    let service = state.reviews.get(slug).ok_or_else(|| WebError::NoSuchReview(slug.to_string()))?;
+    let service = match state.reviews.get(slug) {
+        Some(service) => service,
+        None => {
+            // Perhaps created beside the server (`sift init`) since it last looked.
+            state.discover_reviews().await;
+            state.reviews.get(slug).ok_or_else(|| WebError::NoSuchReview(slug.to_string()))?
+        }
+    };
     let (actor, viewer) = state.accounts.authorize(&auth.session.account, &service, what).await?;
     Ok((service, actor, viewer))
 }

@@ -55,8 +55,10 @@ pub enum Home {
     File,
     /// A directory of `.sift` files: a new review is a new file there.
     DataDir(PathBuf),
-    /// A database server: a new review is created beside the others.
+    /// Every review of a database server: a new review is created beside the others.
     Database,
+    /// One review of a database server, served alone.
+    DatabaseReview,
 }
 
 /// The app's shared state.
@@ -105,25 +107,14 @@ impl AppState {
             ));
         };
         let accounts = Accounts::of_review(first);
-        Ok(AppState {
-            reviews: Reviews::new(services),
-            accounts,
-            home: Home::Database,
-            secure_cookies: false,
-        })
+        let home = if review.is_some() { Home::DatabaseReview } else { Home::Database };
+        Ok(AppState { reviews: Reviews::new(services), accounts, home, secure_cookies: false })
     }
 
     /// Serves every `*.sift` file of a directory; accounts live in `DIR/accounts.sift-accounts`.
     pub async fn for_data_dir(dir: &Path) -> ServiceResult<AppState> {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|source| ServiceError::Io { path: dir.display().to_string(), source })?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "sift"))
-            .collect();
-        files.sort();
         let mut services = Vec::new();
-        for file in files {
+        for file in review_files(dir)? {
             services.push(Service::open(&Locator::File(file)).await?);
         }
         let accounts = Accounts::open_file(&dir.join(ACCOUNTS_FILE)).await?;
@@ -140,12 +131,55 @@ impl AppState {
                     .into(),
             ));
         }
-        if self.home == Home::File {
-            return Err(ServiceError::Forbidden(
+        match self.home {
+            Home::File => Err(ServiceError::Forbidden(
                 "this server serves one review file; create another with `sift init` and serve a data directory (`sift serve --data-dir DIR`)".into(),
-            ));
+            )),
+            Home::DatabaseReview => Err(ServiceError::Forbidden(
+                "this server serves one review of its database; serve them all (`sift serve --database URL`) to create more".into(),
+            )),
+            Home::DataDir(_) | Home::Database => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Starts serving the reviews added to the data directory or the database since the
+    /// server started or last looked (`sift init` beside a running server). A file that cannot
+    /// be opened is left out and logged, not an error of the page that looked.
+    pub async fn discover_reviews(&self) {
+        match &self.home {
+            Home::File | Home::DatabaseReview => {}
+            Home::DataDir(dir) => {
+                let files = match review_files(dir) {
+                    Ok(files) => files,
+                    Err(e) => return eprintln!("sift serve: {e}"),
+                };
+                for file in files {
+                    let slug = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    if self.reviews.get(&slug).is_some() {
+                        continue;
+                    }
+                    match Service::open(&Locator::File(file.clone())).await {
+                        Ok(service) => {
+                            self.reviews.insert(service);
+                        }
+                        Err(e) => eprintln!("sift serve: {} is not served: {e}", file.display()),
+                    }
+                }
+            }
+            Home::Database => {
+                let Some(any) = self.reviews.all().into_iter().next() else { return };
+                match any.reviews_beside().await {
+                    Ok(all) => {
+                        for service in all {
+                            if self.reviews.get(&service.review().slug).is_none() {
+                                self.reviews.insert(service);
+                            }
+                        }
+                    }
+                    Err(e) => eprintln!("sift serve: could not list the database's reviews: {e}"),
+                }
+            }
+        }
     }
 
     /// Creates a review with `account` as its owner (a new `.sift` file in the data
@@ -185,7 +219,7 @@ impl AppState {
                 };
                 any.create_beside(slug, &spec, &actor).await?
             }
-            Home::File => unreachable!("refused by may_create_reviews"),
+            Home::File | Home::DatabaseReview => unreachable!("refused by may_create_reviews"),
         };
         if !self.reviews.insert(service.clone()) {
             return Err(ServiceError::Conflict(format!(
@@ -206,4 +240,16 @@ pub struct NewReview<'a> {
     pub review_type: &'a str,
     /// The review question; may be empty.
     pub question: &'a str,
+}
+
+/// The review files of a data directory, by name.
+fn review_files(dir: &Path) -> ServiceResult<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|source| ServiceError::Io { path: dir.display().to_string(), source })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "sift"))
+        .collect();
+    files.sort();
+    Ok(files)
 }

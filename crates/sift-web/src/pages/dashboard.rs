@@ -38,6 +38,7 @@ pub async fn reviews(State(state): State<AppState>, auth: Option<Auth>) -> WebRe
         }
         return Ok(Redirect::to("/login").into_response());
     };
+    state.discover_reviews().await;
     let mut lines = Vec::new();
     for service in state.reviews.all() {
         if let Ok((_, viewer)) =

@@ -80,6 +80,18 @@ async fn a_database_server_serves_its_reviews() {
     let gamma = listed.iter().find(|r| r.slug == "gamma").expect("gamma is in the database");
     assert_eq!(gamma.review_type, ReviewType::Rapid);
     let restarted = AppState::for_database(&scratch.url, Some("gamma")).await.unwrap();
+    // A review made beside the running server (`sift init REVIEW --database URL`) is served
+    // by the server of every review, not by one serving a review alone.
+    let locator = Locator::Database { url: scratch.url.clone(), review: Some("delta".into()) };
+    let spec =
+        NewReviewSpec { title: "Delta beside".into(), review_type: ReviewType::Scoping, question: None };
+    Service::create(&locator, &spec, &owner).await.unwrap().close().await;
+    assert!(get(&app, "/", As::Cookie(&lise)).await.body.contains("Delta beside"));
+    assert_eq!(get(&app, "/r/delta", As::Cookie(&lise)).await.status, StatusCode::OK);
+    let alone_app = sift_web::router(alone.clone());
+    assert_eq!(get(&alone_app, "/r/delta", As::Cookie(&lise)).await.status, StatusCode::NOT_FOUND);
+    let refused = post_form(&alone_app, "/reviews/new", As::Cookie(&lise), &form).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "one review served alone gains no other");
 
     for service in state.reviews.all().into_iter().chain(alone.reviews.all()).chain(restarted.reviews.all()) {
         service.clone().close().await;

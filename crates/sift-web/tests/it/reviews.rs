@@ -81,6 +81,19 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     );
     let listed = get(app, "/api/v1/reviews", As::Bearer(&f.root)).await;
     assert!(listed.body.contains("\"delta\"") && listed.body.contains("\"gamma\""), "{}", listed.body);
+    // A review made beside the running server (`sift init` in the directory) is served
+    // without a restart: found by the reviews page, or by its address.
+    let spec = NewReviewSpec { title: "Zeta beside".into(), review_type: ReviewType::Rapid, question: None };
+    let zeta = f._dir.path().join("zeta.sift");
+    Service::create(&Locator::File(zeta), &spec, &Actor::new("root")).await.unwrap().close().await;
+    assert!(get(app, "/", As::Cookie(&f.root)).await.body.contains("Zeta beside"));
+    let eta = f._dir.path().join("eta.sift");
+    Service::create(&Locator::File(eta), &spec, &Actor::new("root")).await.unwrap().close().await;
+    assert_eq!(get(app, "/r/eta", As::Cookie(&f.root)).await.status, StatusCode::OK);
+    std::fs::write(f._dir.path().join("broken.sift"), b"not a review").unwrap();
+    assert_eq!(get(app, "/", As::Cookie(&f.root)).await.status, StatusCode::OK, "a bad file is skipped");
+    assert_eq!(get(app, "/r/broken", As::Cookie(&f.root)).await.status, StatusCode::NOT_FOUND);
+    std::fs::remove_file(f._dir.path().join("broken.sift")).unwrap();
     // A restarted server finds them with the others.
     let again = AppState::for_data_dir(f._dir.path()).await.unwrap();
     assert!(again.reviews.get("gamma").is_some() && again.reviews.get("delta").is_some());
