@@ -54,6 +54,8 @@ pub enum StoreError {
     NoSuchFile { path: String },
     #[error("{path}: already exists")]
     AlreadyExists { path: String },
+    #[error("{path}: not a Sift review file ({why})")]
+    NotAReviewFile { path: String, why: String },
     #[error("stored data is damaged: {0}")]
     Corrupt(String),
     #[error("unsupported database URL {0:?}: use a file path, sqlite://PATH or postgres://...")]
@@ -71,6 +73,20 @@ impl StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Whether `path` starts as every SQLite database does; why not, when it does not.
+fn check_sqlite_header(path: &Path) -> std::result::Result<(), String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(16).read_to_end(&mut head))
+        .map_err(|e| format!("cannot be read: {e}"))?;
+    match head.as_slice() {
+        [] => Err("the file is empty".into()),
+        b"SQLite format 3\0" => Ok(()),
+        _ => Err("it is not an SQLite database".into()),
+    }
+}
 
 /// A connection pool on one database.
 #[derive(Clone, Debug)]
@@ -105,6 +121,12 @@ impl Store {
         }
         if !create && !exists {
             return Err(StoreError::NoSuchFile { path: shown });
+        }
+        if !create {
+            // Checked before SQLite sees the file: it would turn an empty file into a new
+            // database, and on any other file the pool retries until its 30-second timeout.
+            check_sqlite_header(path)
+                .map_err(|why| StoreError::NotAReviewFile { path: shown.clone(), why })?;
         }
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(create);
         let url = sqlx::ConnectOptions::to_url_lossy(&options);

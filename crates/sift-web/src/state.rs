@@ -36,15 +36,16 @@ impl Reviews {
         self.by_slug.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
 
-    /// Serves one more review; `false` (and nothing changes) when its slug is taken.
-    pub fn insert(&self, service: Service) -> bool {
+    /// Serves one more review. When its slug is taken (another request found it first),
+    /// nothing changes and `service` comes back.
+    pub fn insert(&self, service: Service) -> Result<(), Service> {
         let mut map = self.by_slug.write().unwrap_or_else(PoisonError::into_inner);
         let slug = service.review().slug.clone();
         if map.contains_key(&slug) {
-            return false;
+            return Err(service);
         }
         map.insert(slug, service);
-        true
+        Ok(())
     }
 }
 
@@ -159,8 +160,12 @@ impl AppState {
                         continue;
                     }
                     match Service::open(&Locator::File(file.clone())).await {
+                        // Found by another request meanwhile: this second handle's own
+                        // connections are closed.
                         Ok(service) => {
-                            self.reviews.insert(service);
+                            if let Err(twin) = self.reviews.insert(service) {
+                                twin.close().await;
+                            }
                         }
                         Err(e) => eprintln!("sift serve: {} is not served: {e}", file.display()),
                     }
@@ -170,10 +175,9 @@ impl AppState {
                 let Some(any) = self.reviews.all().into_iter().next() else { return };
                 match any.reviews_beside().await {
                     Ok(all) => {
+                        // Handles on the one shared pool: a twin is dropped, never closed.
                         for service in all {
-                            if self.reviews.get(&service.review().slug).is_none() {
-                                self.reviews.insert(service);
-                            }
+                            let _ = self.reviews.insert(service);
                         }
                     }
                     Err(e) => eprintln!("sift serve: could not list the database's reviews: {e}"),
@@ -208,7 +212,13 @@ impl AppState {
         let actor = account.actor();
         let service = match &self.home {
             Home::DataDir(dir) => {
-                Service::create(&Locator::File(dir.join(format!("{slug}.sift"))), &spec, &actor).await?
+                let path = dir.join(format!("{slug}.sift"));
+                if path.exists() {
+                    return Err(ServiceError::Conflict(format!(
+                        "the data directory already has a file {slug}.sift; choose another short name"
+                    )));
+                }
+                Service::create(&Locator::File(path), &spec, &actor).await?
             }
             Home::Database => {
                 let Some(any) = self.reviews.all().into_iter().next() else {
@@ -221,10 +231,12 @@ impl AppState {
             }
             Home::File | Home::DatabaseReview => unreachable!("refused by may_create_reviews"),
         };
-        if !self.reviews.insert(service.clone()) {
-            return Err(ServiceError::Conflict(format!(
-                "a review named {slug:?} already exists on this server"
-            )));
+        // Only a request that discovered the new review a moment ago can have served it first.
+        if let Err(twin) = self.reviews.insert(service.clone()) {
+            if matches!(self.home, Home::DataDir(_)) {
+                twin.close().await;
+            }
+            return self.reviews.get(slug).ok_or_else(|| ServiceError::Conflict(slug.to_string()));
         }
         Ok(service)
     }

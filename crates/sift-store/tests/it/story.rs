@@ -229,4 +229,18 @@ async fn reopening_a_file_keeps_its_data_and_schema() {
         Store::open_file(&dir.path().join("missing.sift"), false).await,
         Err(StoreError::NoSuchFile { .. })
     ));
+    // Another kind of file is named at once (SQLite's pool would retry for 30 seconds), and
+    // an empty one is left empty (SQLite would make it a new database).
+    let text = dir.path().join("notes.sift");
+    std::fs::write(&text, "search notes\n").unwrap();
+    let err = Store::open_file(&text, false).await.unwrap_err();
+    assert!(
+        err.to_string().contains("notes.sift: not a Sift review file (it is not an SQLite database)"),
+        "{err}"
+    );
+    let empty = dir.path().join("empty.sift");
+    std::fs::write(&empty, "").unwrap();
+    let err = Store::open_file(&empty, false).await.unwrap_err();
+    assert!(err.to_string().contains("the file is empty"), "{err}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
 }

@@ -93,6 +93,11 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     std::fs::write(f._dir.path().join("broken.sift"), b"not a review").unwrap();
     assert_eq!(get(app, "/", As::Cookie(&f.root)).await.status, StatusCode::OK, "a bad file is skipped");
     assert_eq!(get(app, "/r/broken", As::Cookie(&f.root)).await.status, StatusCode::NOT_FOUND);
+    let taken =
+        post_form(app, "/reviews/new", As::Cookie(&f.root), &new_review(&f.root, "Broken", "broken")).await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+    assert!(taken.body.contains("already has a file broken.sift"), "{}", taken.body);
+    assert_eq!(std::fs::read(f._dir.path().join("broken.sift")).unwrap(), b"not a review", "left alone");
     std::fs::remove_file(f._dir.path().join("broken.sift")).unwrap();
     // A restarted server finds them with the others.
     let again = AppState::for_data_dir(f._dir.path()).await.unwrap();
