@@ -37,15 +37,16 @@ impl Reviews {
     }
 
     /// Serves one more review. When its slug is taken (another request found it first),
-    /// nothing changes and `service` comes back.
-    pub fn insert(&self, service: Service) -> Result<(), Service> {
+    /// nothing changes and `service` comes back as the unserved twin.
+    #[must_use]
+    pub fn insert(&self, service: Service) -> Option<Service> {
         let mut map = self.by_slug.write().unwrap_or_else(PoisonError::into_inner);
         let slug = service.review().slug.clone();
         if map.contains_key(&slug) {
-            return Err(service);
+            return Some(service);
         }
         map.insert(slug, service);
-        Ok(())
+        None
     }
 }
 
@@ -163,7 +164,7 @@ impl AppState {
                         // Found by another request meanwhile: this second handle's own
                         // connections are closed.
                         Ok(service) => {
-                            if let Err(twin) = self.reviews.insert(service) {
+                            if let Some(twin) = self.reviews.insert(service) {
                                 twin.close().await;
                             }
                         }
@@ -232,7 +233,7 @@ impl AppState {
             Home::File | Home::DatabaseReview => unreachable!("refused by may_create_reviews"),
         };
         // Only a request that discovered the new review a moment ago can have served it first.
-        if let Err(twin) = self.reviews.insert(service.clone()) {
+        if let Some(twin) = self.reviews.insert(service.clone()) {
             if matches!(self.home, Home::DataDir(_)) {
                 twin.close().await;
             }
