@@ -157,10 +157,13 @@ impl Service {
         };
         for file in files {
             if !file.path.is_file() {
-                return Err(ServiceError::Io {
-                    path: file.path.display().to_string(),
-                    source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
-                });
+                let shown = file.path.display().to_string();
+                let why = if file.path.is_dir() {
+                    "is a folder; name the exported files in it (for example FOLDER/*.ris)"
+                } else {
+                    "no such file"
+                };
+                return Err(ServiceError::invalid(shown, why));
             }
         }
 

@@ -54,6 +54,8 @@ pub enum StoreError {
     NoSuchFile { path: String },
     #[error("{path}: already exists")]
     AlreadyExists { path: String },
+    #[error("{path}: the folder {folder} does not exist")]
+    NoSuchFolder { path: String, folder: String },
     #[error("{path}: not a Sift review file ({why})")]
     NotAReviewFile { path: String, why: String },
     #[error("stored data is damaged: {0}")]
@@ -118,6 +120,9 @@ impl Store {
         let shown = path.display().to_string();
         if create && exists {
             return Err(StoreError::AlreadyExists { path: shown });
+        }
+        if let Some(folder) = path.parent().filter(|f| create && !f.as_os_str().is_empty() && !f.is_dir()) {
+            return Err(StoreError::NoSuchFolder { path: shown, folder: folder.display().to_string() });
         }
         if !create && !exists {
             return Err(StoreError::NoSuchFile { path: shown });

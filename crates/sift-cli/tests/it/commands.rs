@@ -14,6 +14,25 @@ fn a_review_from_init_to_export() {
     let (code, _, err) = sift(&["init", review, "--title", "again"]);
     assert_eq!(code, 2, "creating over an existing review is the user's mistake");
     assert!(err.contains("already exists"), "{err}");
+    let elsewhere = dir.path().join("no-such-folder/np.sift");
+    let (code, _, err) = sift(&["init", s(&elsewhere), "--title", "T"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-such-folder") && err.contains("does not exist"), "{err}");
+    // A file that is not a review is named as such, at once, and left as it was.
+    let notes = dir.path().join("notes.sift");
+    std::fs::write(&notes, "").unwrap();
+    let (code, _, err) = sift(&["stream", "list", s(&notes)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a Sift review file (the file is empty)"), "{err}");
+    assert_eq!(std::fs::metadata(&notes).unwrap().len(), 0);
+    // A folder or a missing file given as an export.
+    for (path, why) in
+        [(dir.path().to_path_buf(), "is a folder"), (dir.path().join("gone.ris"), "no such file")]
+    {
+        let (code, _, err) = sift(&["search", "add", review, "--source", "PubMed", s(&path)]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(why) && !err.contains("no such file: no such file"), "{err}");
+    }
 
     sift_ok(&[
         "stream",

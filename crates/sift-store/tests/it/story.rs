@@ -229,6 +229,11 @@ async fn reopening_a_file_keeps_its_data_and_schema() {
         Store::open_file(&dir.path().join("missing.sift"), false).await,
         Err(StoreError::NoSuchFile { .. })
     ));
+    let err = Store::open_file(&dir.path().join("nowhere/new.sift"), true).await.unwrap_err();
+    assert!(
+        err.to_string().contains("new.sift: the folder") && err.to_string().contains("does not exist"),
+        "{err}"
+    );
     // Another kind of file is named at once (SQLite's pool would retry for 30 seconds), and
     // an empty one is left empty (SQLite would make it a new database).
     let text = dir.path().join("notes.sift");
