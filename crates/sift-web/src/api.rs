@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sift_domain::screening::{Decision, Method, Status};
-use sift_service::{CitationView, Permission, ServiceError, SessionKind};
+use sift_service::{CitationView, DedupPolicy, Permission, ServiceError, SessionKind};
 
 use crate::auth::{Auth, Remote, authorized};
 use crate::error::WebError;
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/flow", get(flow))
         .route("/reviews/{slug}/searches", get(searches).post(add_search))
         .route("/reviews/{slug}/duplicates", get(duplicates))
+        .route("/reviews/{slug}/dedup", post(run_dedup))
         .route("/reviews/{slug}/duplicates/{pair}", post(decide_duplicate))
         .route("/reviews/{slug}/fulltexts/{citation}/not-retrieved", post(not_retrieved))
         .route("/reviews/{slug}/members", get(members).post(invite))
@@ -432,6 +433,32 @@ async fn duplicates(
 }
 
 #[derive(Deserialize)]
+pub struct DedupBody {
+    stream: Option<String>,
+    #[serde(default)]
+    merge_conference_abstracts: bool,
+}
+
+async fn run_dedup(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<DedupBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    let policy = DedupPolicy { merge_conference_abstracts: body.merge_conference_abstracts };
+    let r = service.dedup(&actor, body.stream.as_deref(), policy).await.map_err(api)?;
+    Ok(Json(json!({
+        "stream": r.stream, "records": r.n_records, "new_records": r.n_new_records,
+        "citations": r.n_citations, "duplicates_removed": r.n_duplicates_removed,
+        "joined_existing": r.n_joined_existing, "automatic_merges": r.n_automatic_merges,
+        "newly_queued": r.n_newly_queued, "pending": r.n_pending,
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
 pub struct DuplicateBody {
     /// `same` or `different`.
     decision: String,
@@ -746,6 +773,12 @@ pub fn openapi() -> Value {
             "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } },
             "/reviews/{slug}/searches": { "get": { "summary": "A stream's searches with their files, record counts and import warnings", "parameters": [slug, stream], "responses": ok("searches") } },
             "/reviews/{slug}/duplicates": { "get": { "summary": "Possible duplicate pairs waiting for a person, best first (reviewers)", "parameters": [slug, stream], "responses": ok("pairs") } },
+            "/reviews/{slug}/dedup": { "post": {
+                "summary": "Find duplicates in a stream's records (reviewers): certain ones merged, uncertain pairs queued; the records become citations",
+                "parameters": [slug],
+                "requestBody": body(json!({ "stream": { "type": "string" }, "merge_conference_abstracts": { "type": "boolean", "default": false } }), json!([])),
+                "responses": ok("counts: records, new_records, citations, duplicates_removed, joined_existing, automatic_merges, newly_queued, pending")
+            } },
             "/reviews/{slug}/duplicates/{pair}": { "post": {
                 "summary": "Decide a possible duplicate pair (same merges the citations)",
                 "parameters": [slug, { "name": "pair", "in": "path", "required": true, "schema": { "type": "integer" } }],

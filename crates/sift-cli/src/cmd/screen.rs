@@ -302,8 +302,23 @@ pub async fn screen(command: ScreenCommand, context: &Context) -> Result<()> {
                 Ok(status) => (status, service.screen_next(&context.actor, stream.as_deref(), stage).await),
                 Err(e) => (None, Err(e)),
             };
+            // Nothing to screen because nothing has reached the stage: say what comes first.
+            let empty_stage = match &next {
+                Ok(None) => {
+                    service.progress(&context.actor, stream.as_deref(), stage).await?.n_citations == 0
+                }
+                _ => false,
+            };
             service.close().await;
             match next? {
+                None if empty_stage && stage == Stage::TitleAbstract => println!(
+                    "no citations to screen yet: imported records become citations with `sift dedup {review}`"
+                ),
+                None if empty_stage => {
+                    println!(
+                        "no citation has reached {stage} yet: citations included at title-abstract come here"
+                    )
+                }
                 None => println!("nothing left for {} to screen at {stage}", context.actor.name),
                 Some(n) => {
                     println!("citation {} ({stage}; {} done, {} to go)", n.citation, n.done, n.remaining);

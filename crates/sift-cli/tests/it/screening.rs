@@ -18,6 +18,8 @@ fn a_team_screens_from_the_command_line() {
         "--as",
         "lise",
     ]);
+    let out = sift_ok(&["screen", "next", r, "--as", "lise"]);
+    assert!(out.contains("no citations to screen yet") && out.contains("sift dedup"), "{out}");
     let out = sift_ok(&["dedup", r, "--as", "lise"]);
     assert!(out.contains("-> 6 citations"), "{out}");
     sift_ok(&["member", "add", r, "ellen", "--as", "lise"]);

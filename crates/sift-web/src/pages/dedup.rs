@@ -6,7 +6,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sift_service::{Permission, StoredRecord};
+use sift_service::{DedupPolicy, DedupReport, Permission, StoredRecord};
 
 use super::{Nav, render, url_encode};
 use crate::auth::{Auth, authorized};
@@ -152,6 +152,49 @@ pub async fn decide(
         form.decision
     ))
     .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RunForm {
+    csrf: Option<String>,
+    stream: Option<String>,
+    /// "on" to merge a conference abstract with the article it became.
+    conference: Option<String>,
+}
+
+/// Runs deduplication on the stream's records: the records not seen before are compared with
+/// every other, certain duplicates merged, uncertain pairs queued; the records become the
+/// citations screening works on.
+pub async fn run(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<RunForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await?;
+    let policy = DedupPolicy { merge_conference_abstracts: form.conference.is_some() };
+    let report = service.dedup(&actor, form.stream.as_deref(), policy).await?;
+    Ok(Redirect::to(&format!(
+        "/r/{slug}/dedup?stream={}&msg={}",
+        url_encode(&report.stream),
+        url_encode(&run_summary(&report))
+    ))
+    .into_response())
+}
+
+/// A deduplication run in one sentence.
+pub fn run_summary(r: &DedupReport) -> String {
+    format!(
+        "Deduplication: {} record(s), {} new; {} merged automatically, {} duplicate(s) removed in all; {} new pair(s) for a person ({} waiting); {} citation(s) to screen.",
+        r.n_records,
+        r.n_new_records,
+        r.n_automatic_merges,
+        r.n_duplicates_removed,
+        r.n_newly_queued,
+        r.n_pending,
+        r.n_citations
+    )
 }
 
 #[derive(Deserialize)]

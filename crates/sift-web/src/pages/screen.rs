@@ -46,6 +46,8 @@ pub struct Panel {
     pub position: usize,
     pub done: usize,
     pub remaining: usize,
+    /// No citation has reached this stage (nothing deduplicated yet, or nothing included).
+    pub empty_stage: bool,
     /// The citation voted on just before, for "back" (U).
     pub last: Option<i64>,
     pub revisiting: bool,
@@ -216,6 +218,7 @@ async fn load_panel(
         position: 0,
         done: next.as_ref().map_or(0, |n| n.done),
         remaining: next.as_ref().map_or(0, |n| n.remaining),
+        empty_stage: false,
         last,
         revisiting: false,
         own_vote: String::new(),
@@ -228,7 +231,14 @@ async fn load_panel(
         error: None,
     };
     let wanted = citation.or(next.as_ref().map(|n| n.citation.0));
-    let Some(wanted) = wanted else { return Ok(panel) };
+    let Some(wanted) = wanted else {
+        // Nothing waits: say how much this screener did, or that nothing reached the stage.
+        let progress = service.progress(actor, Some(stream), stage).await?;
+        panel.done =
+            progress.per_reviewer.iter().find(|(name, _)| *name == actor.name).map_or(0, |(_, n)| *n);
+        panel.empty_stage = progress.n_citations == 0;
+        return Ok(panel);
+    };
     // The full citation view (votes as the blinding rule allows, full-text status) is needed
     // when revisiting a record and at the full-text stage; the next unseen title/abstract
     // record needs only the record, which keeps the fast path fast.

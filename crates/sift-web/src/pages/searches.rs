@@ -102,7 +102,7 @@ pub async fn add(
             let n: i64 = report.files.iter().map(|f| f.n_records).sum();
             let warnings: usize = report.files.iter().map(|f| f.diagnostics.len()).sum();
             let message = format!(
-                "Search {} ({}) recorded: {n} records from {} file(s), {warnings} warning(s). Run deduplication before screening.",
+                "Search {} ({}) recorded: {n} records from {} file(s), {warnings} warning(s). Next, find duplicates (the Duplicates page): the records then become citations to screen.",
                 report.search.id.0,
                 report.search.source,
                 report.files.len()

@@ -56,6 +56,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/dedup/1"),
             form(format!("csrf={csrf}&decision=same&record_a=1&record_b=2")),
         ),
+        (Method::POST, format!("/r/{slug}/dedup/run"), form(format!("csrf={csrf}&stream=default"))),
         (
             Method::POST,
             format!("/r/{slug}/dedup/undo"),
@@ -173,6 +174,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::GET, format!("/api/v1/reviews/{slug}/searches"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/duplicates"), None),
         (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
+        (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (
             Method::POST,
             format!("/api/v1/reviews/{slug}/fulltexts/1/not-retrieved"),

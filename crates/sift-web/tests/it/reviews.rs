@@ -2,12 +2,12 @@
 //! directory (a new `.sift` file, served at once, the administrator its owner); nobody else
 //! may, and a server of one review file cannot hold another.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use sift_domain::ReviewType;
 use sift_service::{Actor, Locator, NewReviewSpec, Service};
 use sift_web::AppState;
 
-use crate::support::{As, PASSWORD, User, fixture, get, post_form, post_json};
+use crate::support::{As, PASSWORD, User, fixture, get, post_form, post_json, send, test_data};
 
 fn new_review(who: &User, title: &str, slug: &str) -> String {
     format!("csrf={}&title={title}&slug={slug}&review_type=scoping&question=Does+it+help%3F", who.csrf)
@@ -65,6 +65,44 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     assert_eq!((members[0].name.as_str(), members[0].role), ("root", sift_domain::screening::Role::Owner));
     // Other accounts reach nothing of it until invited.
     assert_eq!(get(app, "/r/gamma", As::Cookie(&f.ellen)).await.status, StatusCode::FORBIDDEN);
+
+    // The whole start in the browser: upload a search, find duplicates, screen.
+    let empty = get(app, "/r/gamma/screen/record", As::Cookie(&f.root)).await;
+    assert!(
+        empty.body.contains("No citations to screen yet") && empty.body.contains("/r/gamma/dedup"),
+        "{}",
+        empty.body
+    );
+    let ris = std::fs::read_to_string(test_data("asreview/embase.ris")).unwrap();
+    let upload = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nEmbase\r\n--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"embase.ris\"\r\nContent-Type: application/x-research-info-systems\r\n\r\n{ris}\r\n--XX--\r\n",
+        f.root.csrf
+    );
+    let added = send(
+        app,
+        Method::POST,
+        "/r/gamma/searches",
+        As::Cookie(&f.root),
+        Some(("multipart/form-data; boundary=XX", upload)),
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+    let run = format!("csrf={}&stream=default", f.root.csrf);
+    let ran = post_form(app, "/r/gamma/dedup/run", As::Cookie(&f.root), &run).await;
+    assert_eq!(ran.status, StatusCode::SEE_OTHER, "{}", ran.body);
+    let to = ran.headers["location"].to_str().unwrap().to_string();
+    let page = get(app, &to, As::Cookie(&f.root)).await;
+    assert!(
+        page.body.contains("6 record(s), 6 new") && page.body.contains("citation(s) to screen"),
+        "{}",
+        page.body
+    );
+    let record = get(app, "/r/gamma/screen/record", As::Cookie(&f.root)).await;
+    assert!(!record.body.contains("No citations to screen yet"), "{}", record.body);
+    assert!(record.body.contains("name=\"decision\""), "a record to vote on: {}", record.body);
+    let api = post_json(app, "/api/v1/reviews/gamma/dedup", As::Bearer(&f.root), serde_json::json!({})).await;
+    assert_eq!(api.status, StatusCode::OK, "{}", api.body);
+    assert!(api.body.contains("\"new_records\":0"), "a second run finds nothing new: {}", api.body);
     // The API does the same for scripts.
     let body = serde_json::json!({ "title": "Delta", "slug": "delta", "type": "umbrella" });
     let made = post_json(app, "/api/v1/reviews", As::Bearer(&f.root), body.clone()).await;
