@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/resolutions", post(resolve))
         .route("/reviews/{slug}/flow", get(flow))
         .route("/reviews/{slug}/searches", get(searches).post(add_search))
+        .route("/reviews/{slug}/streams", get(streams).post(add_stream))
         .route("/reviews/{slug}/duplicates", get(duplicates))
         .route("/reviews/{slug}/dedup", post(run_dedup))
         .route("/reviews/{slug}/duplicates/{pair}", post(decide_duplicate))
@@ -432,6 +433,38 @@ async fn duplicates(
     Ok(Json(json!({ "pairs": out })).into_response())
 }
 
+async fn streams(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let streams = service.streams().await.map_err(api)?;
+    let out: Vec<Value> = streams
+        .into_iter()
+        .map(|s| json!({ "name": s.name, "description": s.description, "default": s.is_default }))
+        .collect();
+    Ok(Json(json!({ "streams": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StreamBody {
+    name: String,
+    description: Option<String>,
+}
+
+async fn add_stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<StreamBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let stream = service.add_stream(&actor, &body.name, body.description.as_deref()).await.map_err(api)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "name": stream.name, "description": stream.description, "default": stream.is_default })),
+    )
+        .into_response())
+}
+
 #[derive(Deserialize)]
 pub struct DedupBody {
     stream: Option<String>,
@@ -773,6 +806,15 @@ pub fn openapi() -> Value {
             "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } },
             "/reviews/{slug}/searches": { "get": { "summary": "A stream's searches with their files, record counts and import warnings", "parameters": [slug, stream], "responses": ok("searches") } },
             "/reviews/{slug}/duplicates": { "get": { "summary": "Possible duplicate pairs waiting for a person, best first (reviewers)", "parameters": [slug, stream], "responses": ok("pairs") } },
+            "/reviews/{slug}/streams": {
+                "get": { "summary": "The review's screening streams", "parameters": [slug], "responses": ok("streams") },
+                "post": {
+                    "summary": "Add a stream (owners): its own searches, screening and flow diagram",
+                    "parameters": [slug],
+                    "requestBody": body(json!({ "name": { "type": "string" }, "description": { "type": "string" } }), json!(["name"])),
+                    "responses": { "201": { "description": "the new stream" }, "400": { "$ref": "#/components/responses/Error" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "409": { "$ref": "#/components/responses/Error" } }
+                }
+            },
             "/reviews/{slug}/dedup": { "post": {
                 "summary": "Find duplicates in a stream's records (reviewers): certain ones merged, uncertain pairs queued; the records become citations",
                 "parameters": [slug],

@@ -33,6 +33,8 @@ pub struct MemberLine {
 #[template(path = "settings.html")]
 struct SettingsPage {
     nav: Nav,
+    /// Name, description, and whether it is the default stream.
+    streams: Vec<(String, String, bool)>,
     stages: Vec<StageLine>,
     criteria: Vec<(String, String)>,
     include_words: String,
@@ -74,8 +76,15 @@ pub async fn page(
         })
         .collect();
     let (include, exclude) = service.keywords().await?;
+    let streams = service
+        .streams()
+        .await?
+        .into_iter()
+        .map(|s| (s.name, s.description.unwrap_or_default(), s.is_default))
+        .collect();
     let page = SettingsPage {
         nav: Nav::review(&auth, &service, &viewer, "settings"),
+        streams,
         stages,
         criteria: service
             .criteria()
@@ -153,6 +162,35 @@ pub async fn criterion(
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
     service.add_criterion(&actor, &form.label, form.description.as_deref()).await?;
     Ok(back(&slug, &format!("Criterion {:?} added.", form.label.trim())))
+}
+
+#[derive(Deserialize)]
+pub struct StreamForm {
+    csrf: Option<String>,
+    name: String,
+    description: Option<String>,
+}
+
+/// Adds a screening stream (its own searches, screening and flow diagram).
+pub async fn stream(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<StreamForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    match service.add_stream(&actor, &form.name, form.description.as_deref()).await {
+        Ok(stream) => Ok(back(
+            &slug,
+            &format!("Stream {:?} added; add its searches on the Searches page.", stream.name),
+        )),
+        // The service names the command line's NAME argument; the message says enough here.
+        Err(ServiceError::Invalid { message, .. } | ServiceError::Conflict(message)) => {
+            Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&message))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

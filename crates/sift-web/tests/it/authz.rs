@@ -77,6 +77,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             form(format!("csrf={csrf}&stage=title-abstract&reviewers=1")),
         ),
         (Method::POST, format!("/r/{slug}/settings/criteria"), form(format!("csrf={csrf}&label=planted"))),
+        (Method::POST, format!("/r/{slug}/settings/streams"), form(format!("csrf={csrf}&name=planted"))),
         (
             Method::POST,
             format!("/r/{slug}/settings/keywords"),
@@ -175,6 +176,8 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::GET, format!("/api/v1/reviews/{slug}/duplicates"), None),
         (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
+        (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
+        (Method::POST, format!("/api/v1/reviews/{slug}/streams"), json(json!({ "name": "planted" }))),
         (
             Method::POST,
             format!("/api/v1/reviews/{slug}/fulltexts/1/not-retrieved"),

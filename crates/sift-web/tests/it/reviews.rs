@@ -66,6 +66,32 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     // Other accounts reach nothing of it until invited.
     assert_eq!(get(app, "/r/gamma", As::Cookie(&f.ellen)).await.status, StatusCode::FORBIDDEN);
 
+    // Streams: added on the Settings page (bad or taken names shown there) and by the API.
+    let add = |name: &str| format!("csrf={}&name={name}&description=Exercise+trials", f.root.csrf);
+    let added = post_form(app, "/r/gamma/settings/streams", As::Cookie(&f.root), &add("exercise")).await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    for (name, why) in [("exercise", "already has a stream"), ("bad+name", "a stream name is 1-64 letters")] {
+        let refused = post_form(app, "/r/gamma/settings/streams", As::Cookie(&f.root), &add(name)).await;
+        let to = refused.headers["location"].to_str().unwrap().to_string();
+        let page = get(app, &to, As::Cookie(&f.root)).await;
+        assert!(page.body.contains("flash error") && page.body.contains(why), "{name}: {}", page.body);
+    }
+    let settings = get(app, "/r/gamma/settings", As::Cookie(&f.root)).await;
+    assert!(settings.body.contains("searches?stream=exercise") && settings.body.contains("Exercise trials"));
+    let body = serde_json::json!({ "name": "drugs", "description": "Pharmacological" });
+    assert_eq!(
+        post_json(app, "/api/v1/reviews/gamma/streams", As::Bearer(&f.root), body).await.status,
+        StatusCode::CREATED
+    );
+    let listed = get(app, "/api/v1/reviews/gamma/streams", As::Bearer(&f.root)).await;
+    assert!(
+        listed.body.contains("\"default\"")
+            && listed.body.contains("\"exercise\"")
+            && listed.body.contains("\"drugs\""),
+        "{}",
+        listed.body
+    );
+
     // The whole start in the browser: upload a search, find duplicates, screen.
     let empty = get(app, "/r/gamma/screen/record", As::Cookie(&f.root)).await;
     assert!(
