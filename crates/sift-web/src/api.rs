@@ -910,7 +910,7 @@ pub fn openapi() -> Value {
             "source": { "type": "string" }, "stream": { "type": "string" },
             "kind": { "type": "string", "enum": ["database", "register", "other"] }, "platform": { "type": "string" },
             "query": { "type": "string" }, "run_date": { "type": "string" }, "limits": { "type": "string" },
-            "hits": { "type": "integer" }, "files": { "type": "array", "items": { "type": "string", "format": "binary" } }
+            "hits": { "type": "integer" }, "updates": { "type": "integer", "description": "the earlier search this one re-runs (living reviews)" }, "found_in": { "type": "integer", "description": "other methods: the citation whose reference list the records came from" }, "files": { "type": "array", "items": { "type": "string", "format": "binary" } }
         } } } } },
         "responses": ok("the search and each file's records and warnings")
     });

@@ -22,6 +22,8 @@ pub struct SearchLine {
     pub hits: String,
     pub records: i64,
     pub files: String,
+    /// The earlier search this one re-runs, if any.
+    pub updates: Option<i64>,
     pub warnings: Vec<String>,
 }
 
@@ -74,6 +76,7 @@ async fn lines(service: &sift_service::Service, stream: &str) -> WebResult<Vec<S
             hits: s.search.hits_reported.map(|h| h.to_string()).unwrap_or_default(),
             records: s.n_records,
             files: s.files.iter().map(|f| f.file_name.clone()).collect::<Vec<_>>().join(", "),
+            updates: s.search.updates.map(|u| u.0),
             warnings: s.diagnostics.iter().map(|(file, d)| format!("{file}: {d}")).collect(),
         })
         .collect())
@@ -192,16 +195,17 @@ pub(crate) async fn read_search_form(
             "query" => spec.query = some(value),
             "run_date" => spec.run_date = some(value),
             "limits" => spec.limits = some(value),
-            "hits" if !value.is_empty() => {
-                spec.hits_reported = Some(value.parse().map_err(|_| {
-                    WebError::Service(ServiceError::invalid(
-                        "hits",
-                        format!("{value:?} is not a whole number"),
-                    ))
-                })?)
-            }
+            "hits" if !value.is_empty() => spec.hits_reported = Some(whole_number("hits", &value)?),
+            "updates" if !value.is_empty() => spec.updates = Some(whole_number("updates", &value)?),
+            "found_in" if !value.is_empty() => spec.found_in = Some(whole_number("found_in", &value)?),
             _ => {}
         }
     }
     Ok((csrf, spec, files))
+}
+
+fn whole_number(field: &str, value: &str) -> WebResult<i64> {
+    value.parse().map_err(|_| {
+        WebError::Service(ServiceError::invalid(field, format!("{value:?} is not a whole number")))
+    })
 }

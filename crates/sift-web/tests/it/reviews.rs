@@ -126,6 +126,33 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     let record = get(app, "/r/gamma/screen/record", As::Cookie(&f.root)).await;
     assert!(!record.body.contains("No citations to screen yet"), "{}", record.body);
     assert!(record.body.contains("name=\"decision\""), "a record to vote on: {}", record.body);
+    // A re-run of the search (living review): its records join the citations they match.
+    let rerun = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nEmbase\r\n--XX\r\nContent-Disposition: form-data; name=\"updates\"\r\n\r\n1\r\n--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"embase.ris\"\r\nContent-Type: application/x-research-info-systems\r\n\r\n{ris}\r\n--XX--\r\n",
+        f.root.csrf
+    );
+    let multipart = |body: String| Some(("multipart/form-data; boundary=XX", body));
+    let again = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), multipart(rerun)).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert!(get(app, "/r/gamma/searches", As::Cookie(&f.root)).await.body.contains("(re-runs #1)"));
+    let ran = post_form(app, "/r/gamma/dedup/run", As::Cookie(&f.root), &run).await;
+    let page = get(app, ran.headers["location"].to_str().unwrap(), As::Cookie(&f.root)).await;
+    assert!(
+        page.body.contains("12 record(s), 6 new") && page.body.contains("; 6 citation(s) to screen"),
+        "{}",
+        page.body
+    );
+    let wrong = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nEmbase\r\n--XX\r\nContent-Disposition: form-data; name=\"found_in\"\r\n\r\n1\r\n--XX--\r\n",
+        f.root.csrf
+    );
+    let refused = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), multipart(wrong)).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("--found-in") || refused.body.contains("citation searching"),
+        "{}",
+        refused.body
+    );
     let api = post_json(app, "/api/v1/reviews/gamma/dedup", As::Bearer(&f.root), serde_json::json!({})).await;
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
     assert!(api.body.contains("\"new_records\":0"), "a second run finds nothing new: {}", api.body);
