@@ -32,6 +32,8 @@ pub struct Cli {
 enum Command {
     /// Create a review.
     Init(cmd::init::Args),
+    /// Show or change the review's title, type and question.
+    Protocol(cmd::init::ProtocolArgs),
     /// List the reviews in a database (`--database URL`) or a review file.
     Reviews(cmd::init::ReviewsArgs),
     /// Add or list screening streams.
@@ -185,6 +187,7 @@ fn quiet_on_closed_stdout() {
 async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => cmd::init::run(args, context).await,
+        Command::Protocol(args) => cmd::init::protocol(args, context).await,
         Command::Reviews(args) => cmd::init::reviews(args, context).await,
         Command::Stream(command) => cmd::stream::run(command, context).await,
         Command::Search(command) => cmd::search::run(command, context).await,

@@ -19,7 +19,7 @@ mod reviews;
 mod screening;
 mod simulation;
 
-pub use reviews::{DEFAULT_STREAM, NewReviewSpec, check_slug};
+pub use reviews::{DEFAULT_STREAM, NewReviewSpec, ProtocolChange, check_slug};
 
 use std::path::{Path, PathBuf};
 

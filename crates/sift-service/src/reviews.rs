@@ -10,6 +10,15 @@ use crate::{Actor, Locator, Service, ServiceError, ServiceResult, clock, slug_fo
 /// The stream every review starts with.
 pub const DEFAULT_STREAM: &str = "default";
 
+/// A change to a review's protocol details: each `Some` replaces the current value (an empty
+/// question removes it).
+#[derive(Clone, Debug, Default)]
+pub struct ProtocolChange {
+    pub title: Option<String>,
+    pub review_type: Option<ReviewType>,
+    pub question: Option<String>,
+}
+
 /// What a new review needs.
 #[derive(Clone, Debug)]
 pub struct NewReviewSpec {
@@ -73,11 +82,6 @@ impl Service {
         }
         let now = clock::now();
         let mut tx = store.write().await?;
-        match reviews::review_by_slug(tx.conn(), slug).await {
-            Ok(_) => return Err(ServiceError::Conflict(format!("a review named {slug:?} already exists"))),
-            Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
         let id = reviews::insert_review(
             tx.conn(),
             &NewReview {
@@ -168,6 +172,44 @@ impl Service {
             .into_iter()
             .map(|review| Service { store: store.clone(), review, ranker: Default::default() })
             .collect())
+    }
+
+    /// Changes the review's title, type or question (owners); what is `None` stays. Returns the
+    /// service with the review as it now stands (this handle keeps the old text).
+    pub async fn set_protocol(&self, actor: &Actor, change: &ProtocolChange) -> ServiceResult<Service> {
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
+        let before = reviews::review_by_id(tx.conn(), self.review.id).await?;
+        let title = match &change.title {
+            Some(t) if t.trim().is_empty() => {
+                return Err(ServiceError::invalid("--title", "a review needs a title"));
+            }
+            Some(t) => t.trim().to_string(),
+            None => before.title.clone(),
+        };
+        let review_type = change.review_type.unwrap_or(before.review_type);
+        let question = match &change.question {
+            Some(q) => Some(q.trim().to_string()).filter(|q| !q.is_empty()),
+            None => before.question.clone(),
+        };
+        reviews::update_review(tx.conn(), self.review.id, &title, review_type, question.as_deref()).await?;
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "review.updated",
+            None,
+            &json!({
+                "before": { "title": before.title, "type": before.review_type.as_str(), "question": before.question },
+                "after": { "title": title, "type": review_type.as_str(), "question": question },
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        let review = Review { title, review_type, question, ..before };
+        Ok(Service { store: self.store.clone(), review, ranker: self.ranker.clone() })
     }
 
     /// Every review in the database server this one lives in, on the same connections: a team

@@ -32,6 +32,24 @@ pub async fn insert_review(conn: &mut Conn, new: &NewReview<'_>) -> Result<Revie
     Ok(ReviewId(id))
 }
 
+/// Changes a review's title, type and question (its slug stays: addresses and files use it).
+pub async fn update_review(
+    conn: &mut Conn,
+    id: ReviewId,
+    title: &str,
+    review_type: ReviewType,
+    question: Option<&str>,
+) -> Result<()> {
+    sqlx::query("UPDATE reviews SET title = $1, review_type = $2, question = $3 WHERE id = $4")
+        .bind(title)
+        .bind(review_type.as_str())
+        .bind(question)
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 const REVIEW_COLUMNS: &str = "id, slug, title, review_type, question, created_at";
 
 fn review_from_row(row: &AnyRow) -> Result<Review> {

@@ -14,7 +14,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sift_domain::screening::{Decision, Method, Status};
-use sift_service::{CitationView, DedupPolicy, Permission, ServiceError, SessionKind};
+use sift_service::{CitationView, DedupPolicy, Permission, ProtocolChange, ServiceError, SessionKind};
 
 use crate::auth::{Auth, Remote, authorized};
 use crate::error::WebError;
@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/flow", get(flow))
         .route("/reviews/{slug}/searches", get(searches).post(add_search))
         .route("/reviews/{slug}/streams", get(streams).post(add_stream))
+        .route("/reviews/{slug}/protocol", get(protocol).put(set_protocol))
         .route("/reviews/{slug}/duplicates", get(duplicates))
         .route("/reviews/{slug}/dedup", post(run_dedup))
         .route("/reviews/{slug}/duplicates/{pair}", post(decide_duplicate))
@@ -433,6 +434,42 @@ async fn duplicates(
     Ok(Json(json!({ "pairs": out })).into_response())
 }
 
+fn protocol_json(r: &sift_domain::Review) -> Value {
+    json!({ "slug": r.slug, "title": r.title, "type": r.review_type.as_str(), "question": r.question })
+}
+
+async fn protocol(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    Ok(Json(protocol_json(service.review())).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ProtocolBody {
+    title: Option<String>,
+    #[serde(rename = "type")]
+    review_type: Option<String>,
+    question: Option<String>,
+}
+
+async fn set_protocol(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<ProtocolBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let review_type = match body.review_type.as_deref() {
+        Some(t) => Some(t.parse().map_err(|e| api(WebError::BadRequest(format!("type: {e}"))))?),
+        None => None,
+    };
+    let change = ProtocolChange { title: body.title, review_type, question: body.question };
+    let updated = service.set_protocol(&actor, &change).await.map_err(api)?;
+    let out = protocol_json(updated.review());
+    state.reviews.refresh(updated);
+    Ok(Json(out).into_response())
+}
+
 async fn streams(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
     let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
     let streams = service.streams().await.map_err(api)?;
@@ -806,6 +843,15 @@ pub fn openapi() -> Value {
             "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } },
             "/reviews/{slug}/searches": { "get": { "summary": "A stream's searches with their files, record counts and import warnings", "parameters": [slug, stream], "responses": ok("searches") } },
             "/reviews/{slug}/duplicates": { "get": { "summary": "Possible duplicate pairs waiting for a person, best first (reviewers)", "parameters": [slug, stream], "responses": ok("pairs") } },
+            "/reviews/{slug}/protocol": {
+                "get": { "summary": "The review's title, type and question", "parameters": [slug], "responses": ok("slug, title, type, question") },
+                "put": {
+                    "summary": "Change the review's title, type or question (owners); absent fields stay, an empty question is removed",
+                    "parameters": [slug],
+                    "requestBody": body(json!({ "title": { "type": "string" }, "type": { "type": "string", "enum": ["systematic", "scoping", "rapid", "umbrella"] }, "question": { "type": "string" } }), json!([])),
+                    "responses": ok("the review as it now stands")
+                }
+            },
             "/reviews/{slug}/streams": {
                 "get": { "summary": "The review's screening streams", "parameters": [slug], "responses": ok("streams") },
                 "post": {

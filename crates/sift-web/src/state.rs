@@ -36,6 +36,13 @@ impl Reviews {
         self.by_slug.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
 
+    /// Replaces a served review's handle with one whose review details changed (title, type,
+    /// question), so later requests show them.
+    pub fn refresh(&self, service: Service) {
+        let mut map = self.by_slug.write().unwrap_or_else(PoisonError::into_inner);
+        map.insert(service.review().slug.clone(), service);
+    }
+
     /// Serves one more review. When its slug is taken (another request found it first),
     /// nothing changes and `service` comes back as the unserved twin.
     #[must_use]

@@ -1,9 +1,9 @@
-//! `sift init`, `sift reviews` and `sift log`.
+//! `sift init`, `sift protocol`, `sift reviews` and `sift log`.
 
 use anyhow::Result;
 use sift_domain::ReviewType;
-use sift_service::NewReviewSpec;
 use sift_service::Service;
+use sift_service::{NewReviewSpec, ProtocolChange};
 
 use crate::Context;
 use crate::table::{Table, clip};
@@ -32,6 +32,41 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         "created {} review {:?} ({}) with stream \"default\"",
         review.review_type, review.title, args.review
     );
+    Ok(())
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ProtocolArgs {
+    pub review: String,
+    /// A new title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// A new type: systematic, scoping, rapid or umbrella.
+    #[arg(long = "type")]
+    pub review_type: Option<ReviewType>,
+    /// A new review question ("" removes it).
+    #[arg(long)]
+    pub question: Option<String>,
+}
+
+/// Shows the review's title, type and question, or changes them (owners).
+pub async fn protocol(args: ProtocolArgs, context: &Context) -> Result<()> {
+    let service = Service::open(&context.locator(&args.review)?).await?;
+    let change = ProtocolChange { title: args.title, review_type: args.review_type, question: args.question };
+    let changing = change.title.is_some() || change.review_type.is_some() || change.question.is_some();
+    let result = if changing {
+        service.set_protocol(&context.actor, &change).await.map(|s| s.review().clone())
+    } else {
+        Ok(service.review().clone())
+    };
+    service.close().await;
+    let review = result?;
+    if changing {
+        println!("updated the review {:?}", review.slug);
+    }
+    println!("title:    {}", review.title);
+    println!("type:     {}", review.review_type);
+    println!("question: {}", review.question.as_deref().unwrap_or("(none)"));
     Ok(())
 }
 

@@ -14,6 +14,15 @@ fn a_review_from_init_to_export() {
     let (code, _, err) = sift(&["init", review, "--title", "again"]);
     assert_eq!(code, 2, "creating over an existing review is the user's mistake");
     assert!(err.contains("already exists"), "{err}");
+    let out = sift_ok(&["protocol", review, "--question", "What helps?", "--type", "rapid"]);
+    assert!(out.contains("type:     rapid") && out.contains("question: What helps?"), "{out}");
+    let out = sift_ok(&["protocol", review]);
+    assert!(out.contains("title:    Neuropathic pain in cancer survivors"), "{out}");
+    let (code, _, err) = sift(&["protocol", review, "--title", " "]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a title"), "{err}");
+    sift_ok(&["protocol", review, "--type", "scoping", "--question", ""]);
+    assert!(sift_ok(&["log", review]).contains("review.updated"));
     let elsewhere = dir.path().join("no-such-folder/np.sift");
     let (code, _, err) = sift(&["init", s(&elsewhere), "--title", "T"]);
     assert_eq!(code, 2, "{err}");

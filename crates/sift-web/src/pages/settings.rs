@@ -7,8 +7,9 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use sift_domain::ReviewType;
 use sift_domain::screening::{Role, StageSettings};
-use sift_service::{Permission, ServiceError};
+use sift_service::{Permission, ProtocolChange, ServiceError};
 
 use super::{Nav, parse_stage, render, stage_label, url_encode};
 use crate::auth::{Auth, authorized};
@@ -33,6 +34,10 @@ pub struct MemberLine {
 #[template(path = "settings.html")]
 struct SettingsPage {
     nav: Nav,
+    title: String,
+    review_type: &'static str,
+    types: Vec<&'static str>,
+    question: String,
     /// Name, description, and whether it is the default stream.
     streams: Vec<(String, String, bool)>,
     stages: Vec<StageLine>,
@@ -82,8 +87,13 @@ pub async fn page(
         .into_iter()
         .map(|s| (s.name, s.description.unwrap_or_default(), s.is_default))
         .collect();
+    let review = service.review();
     let page = SettingsPage {
         nav: Nav::review(&auth, &service, &viewer, "settings"),
+        title: review.title.clone(),
+        review_type: review.review_type.as_str(),
+        types: ReviewType::ALL.iter().map(|t| t.as_str()).collect(),
+        question: review.question.clone().unwrap_or_default(),
         streams,
         stages,
         criteria: service
@@ -162,6 +172,42 @@ pub async fn criterion(
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
     service.add_criterion(&actor, &form.label, form.description.as_deref()).await?;
     Ok(back(&slug, &format!("Criterion {:?} added.", form.label.trim())))
+}
+
+#[derive(Deserialize)]
+pub struct ProtocolForm {
+    csrf: Option<String>,
+    title: String,
+    review_type: String,
+    question: String,
+}
+
+/// Changes the review's title, type and question.
+pub async fn protocol(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<ProtocolForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let review_type: ReviewType =
+        form.review_type.parse().map_err(|e| WebError::BadRequest(format!("{e}")))?;
+    let change = ProtocolChange {
+        title: Some(form.title),
+        review_type: Some(review_type),
+        question: Some(form.question),
+    };
+    match service.set_protocol(&actor, &change).await {
+        Ok(updated) => {
+            state.reviews.refresh(updated);
+            Ok(back(&slug, "Review details saved."))
+        }
+        Err(ServiceError::Invalid { message, .. }) => {
+            Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&message))).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

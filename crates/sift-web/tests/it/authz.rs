@@ -80,6 +80,11 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/r/{slug}/settings/streams"), form(format!("csrf={csrf}&name=planted"))),
         (
             Method::POST,
+            format!("/r/{slug}/settings/protocol"),
+            form(format!("csrf={csrf}&title=Planted&review_type=rapid&question=")),
+        ),
+        (
+            Method::POST,
             format!("/r/{slug}/settings/keywords"),
             form(format!("csrf={csrf}&include=x&exclude=y")),
         ),
@@ -177,6 +182,8 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/protocol"), None),
+        (Method::PUT, format!("/api/v1/reviews/{slug}/protocol"), json(json!({ "title": "Planted" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/streams"), json(json!({ "name": "planted" }))),
         (
             Method::POST,

@@ -66,6 +66,39 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     // Other accounts reach nothing of it until invited.
     assert_eq!(get(app, "/r/gamma", As::Cookie(&f.ellen)).await.status, StatusCode::FORBIDDEN);
 
+    // The review's details are edited on the Settings page and by the API.
+    let edit = format!("csrf={}&title=Gamma+renamed&review_type=umbrella&question=", f.root.csrf);
+    let saved = post_form(app, "/r/gamma/settings/protocol", As::Cookie(&f.root), &edit).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert!(get(app, "/", As::Cookie(&f.root)).await.body.contains("Gamma renamed"));
+    let protocol = get(app, "/api/v1/reviews/gamma/protocol", As::Bearer(&f.root)).await;
+    assert!(
+        protocol.body.contains("\"type\":\"umbrella\"") && protocol.body.contains("\"question\":null"),
+        "{}",
+        protocol.body
+    );
+    let untitled = post_form(
+        app,
+        "/r/gamma/settings/protocol",
+        As::Cookie(&f.root),
+        &edit.replace("Gamma+renamed", "+"),
+    )
+    .await;
+    let page = get(app, untitled.headers["location"].to_str().unwrap(), As::Cookie(&f.root)).await;
+    assert!(page.body.contains("a review needs a title"), "{}", page.body);
+    let body = serde_json::json!({ "question": "Does rest help?" });
+    let put = send(
+        app,
+        Method::PUT,
+        "/api/v1/reviews/gamma/protocol",
+        As::Bearer(&f.root),
+        Some(("application/json", body.to_string())),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    assert!(put.body.contains("Does rest help?") && put.body.contains("Gamma renamed"), "{}", put.body);
+    assert_eq!(f.state.reviews.get("gamma").unwrap().review().question.as_deref(), Some("Does rest help?"));
+
     // Streams: added on the Settings page (bad or taken names shown there) and by the API.
     let add = |name: &str| format!("csrf={}&name={name}&description=Exercise+trials", f.root.csrf);
     let added = post_form(app, "/r/gamma/settings/streams", As::Cookie(&f.root), &add("exercise")).await;
