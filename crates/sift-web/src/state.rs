@@ -1,9 +1,10 @@
 //! What every handler shares: the reviews served (one file, every `.sift` file of a data
 //! directory, or the reviews of a database server) and the accounts store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
 use sift_domain::ReviewType;
 use sift_service::{
@@ -19,12 +20,15 @@ pub const ACCOUNTS_FILE: &str = "accounts.sift-accounts";
 #[derive(Clone, Debug)]
 pub struct Reviews {
     by_slug: Arc<RwLock<BTreeMap<String, Service>>>,
+    /// Data-directory files that could not be opened, as they were then (modified time and
+    /// length): tried again, and logged again, only once they change.
+    unreadable: Arc<Mutex<HashMap<PathBuf, (Option<SystemTime>, u64)>>>,
 }
 
 impl Reviews {
     pub fn new(services: Vec<Service>) -> Reviews {
         let map = services.into_iter().map(|s| (s.review().slug.clone(), s)).collect();
-        Reviews { by_slug: Arc::new(RwLock::new(map)) }
+        Reviews { by_slug: Arc::new(RwLock::new(map)), unreadable: Arc::default() }
     }
 
     pub fn get(&self, slug: &str) -> Option<Service> {
@@ -167,15 +171,26 @@ impl AppState {
                     if self.reviews.get(&slug).is_some() {
                         continue;
                     }
+                    let stamp =
+                        std::fs::metadata(&file).map(|m| (m.modified().ok(), m.len())).unwrap_or_default();
+                    let unreadable =
+                        || self.reviews.unreadable.lock().unwrap_or_else(PoisonError::into_inner);
+                    if unreadable().get(&file) == Some(&stamp) {
+                        continue;
+                    }
                     match Service::open(&Locator::File(file.clone())).await {
                         // Found by another request meanwhile: this second handle's own
                         // connections are closed.
                         Ok(service) => {
+                            unreadable().remove(&file);
                             if let Some(twin) = self.reviews.insert(service) {
                                 twin.close().await;
                             }
                         }
-                        Err(e) => eprintln!("sift serve: {} is not served: {e}", file.display()),
+                        Err(e) => {
+                            eprintln!("sift serve: {} is not served: {e}", file.display());
+                            unreadable().insert(file, stamp);
+                        }
                     }
                 }
             }

@@ -222,7 +222,12 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     assert_eq!(taken.status, StatusCode::BAD_REQUEST);
     assert!(taken.body.contains("already has a file broken.sift"), "{}", taken.body);
     assert_eq!(std::fs::read(f._dir.path().join("broken.sift")).unwrap(), b"not a review", "left alone");
+    // Once the file is replaced by a review, it is served.
     std::fs::remove_file(f._dir.path().join("broken.sift")).unwrap();
+    let spec = NewReviewSpec { title: "Mended".into(), review_type: ReviewType::Rapid, question: None };
+    let mended = f._dir.path().join("broken.sift");
+    Service::create(&Locator::File(mended), &spec, &Actor::new("root")).await.unwrap().close().await;
+    assert_eq!(get(app, "/r/broken", As::Cookie(&f.root)).await.status, StatusCode::OK);
     // A restarted server finds them with the others.
     let again = AppState::for_data_dir(f._dir.path()).await.unwrap();
     assert!(again.reviews.get("gamma").is_some() && again.reviews.get("delta").is_some());
