@@ -22,8 +22,11 @@ pub struct Reviews {
     by_slug: Arc<RwLock<BTreeMap<String, Service>>>,
     /// Data-directory files that could not be opened, as they were then (modified time and
     /// length): tried again, and logged again, only once they change.
-    unreadable: Arc<Mutex<HashMap<PathBuf, (Option<SystemTime>, u64)>>>,
+    unreadable: Arc<Mutex<HashMap<PathBuf, FileStamp>>>,
 }
+
+/// A file's modified time and length.
+type FileStamp = (Option<SystemTime>, u64);
 
 impl Reviews {
     pub fn new(services: Vec<Service>) -> Reviews {
