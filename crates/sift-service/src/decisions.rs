@@ -58,8 +58,19 @@ impl Service {
     ) -> ServiceResult<DecisionImport> {
         let bytes = std::fs::read(path)
             .map_err(|source| ServiceError::Io { path: path.display().to_string(), source })?;
-        let file_name = path.display().to_string();
-        let read = read_decisions(&bytes, &file_name, spec.source, spec.default_decision)?;
+        self.import_decision_bytes(actor, &bytes, &path.display().to_string(), spec).await
+    }
+
+    /// [`Service::import_decisions`] of a file's contents (an upload), named `file_name` in
+    /// messages.
+    pub async fn import_decision_bytes(
+        &self,
+        actor: &Actor,
+        bytes: &[u8],
+        file_name: &str,
+        spec: &DecisionImportSpec,
+    ) -> ServiceResult<DecisionImport> {
+        let read = read_decisions(bytes, file_name, spec.source, spec.default_decision)?;
         let stream = self.stream(spec.stream.as_deref()).await?;
         let now = clock::now();
         let mut tx = self.store.write().await?;

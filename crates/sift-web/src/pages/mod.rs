@@ -62,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/settings/criteria", post(settings::criterion))
         .route("/r/{slug}/settings/streams", post(settings::stream))
         .route("/r/{slug}/settings/protocol", post(settings::protocol))
+        .route("/r/{slug}/settings/decisions", post(settings::decisions))
         .route("/r/{slug}/settings/keywords", post(settings::keywords))
         .route("/r/{slug}/settings/members", post(settings::invite))
         .route("/r/{slug}/settings/members/remove", post(settings::remove_member))

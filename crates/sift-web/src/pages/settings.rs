@@ -4,12 +4,13 @@
 
 use askama::Template;
 use axum::Form;
+use axum::extract::Multipart;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sift_domain::ReviewType;
 use sift_domain::screening::{Role, StageSettings};
-use sift_service::{Permission, ProtocolChange, ServiceError};
+use sift_service::{DecisionImportSpec, Permission, ProtocolChange, ServiceError};
 
 use super::{Nav, parse_stage, render, stage_label, url_encode};
 use crate::auth::{Auth, authorized};
@@ -206,6 +207,75 @@ pub async fn protocol(
         Err(ServiceError::Invalid { message, .. }) => {
             Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&message))).into_response())
         }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Imports screening decisions made elsewhere (Rayyan, Covidence, ASReview, a spreadsheet):
+/// a team moving to Sift mid-review keeps its votes and resolutions.
+pub async fn decisions(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    mut multipart: Multipart,
+) -> WebResult<Response> {
+    let mut csrf = None;
+    let mut spec = DecisionImportSpec::default();
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    let bad = |e: axum::extract::multipart::MultipartError| WebError::BadRequest(e.to_string());
+    while let Some(field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(bad)?;
+            if !bytes.is_empty() {
+                upload = Some((file_name, bytes.to_vec()));
+            }
+            continue;
+        }
+        let value = field.text().await.map_err(bad)?.trim().to_string();
+        match name.as_str() {
+            "csrf" => csrf = Some(value),
+            "source" if !value.is_empty() => {
+                spec.source = Some(value.parse().map_err(|e: String| WebError::BadRequest(e))?)
+            }
+            "decision" if !value.is_empty() => {
+                spec.default_decision = Some(value.parse().map_err(|e| WebError::BadRequest(format!("{e}")))?)
+            }
+            "stage" if !value.is_empty() => spec.stage = Some(parse_stage(Some(&value))?),
+            "stream" if !value.is_empty() => spec.stream = Some(value),
+            "as_resolutions" => spec.as_resolutions = true,
+            _ => {}
+        }
+    }
+    auth.check_csrf(csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let failed = |message: &str| {
+        Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(message))).into_response())
+    };
+    let Some((file_name, bytes)) = upload else {
+        return failed("choose the exported decisions file");
+    };
+    match service.import_decision_bytes(&actor, &bytes, &file_name, &spec).await {
+        Ok(r) => {
+            let mut message = format!(
+                "{file_name} ({}): {} rows: {} votes, {} resolutions; {} for citations already resolved, {} unmatched.",
+                r.source,
+                r.n_rows,
+                r.n_votes,
+                r.n_resolutions,
+                r.n_already_resolved,
+                r.unmatched.len()
+            );
+            if !r.new_members.is_empty() {
+                message.push_str(&format!(" New reviewers: {}.", r.new_members.join(", ")));
+            }
+            if let Some((line, what)) = r.unmatched.first() {
+                message.push_str(&format!(" First unmatched: line {line} ({what})."));
+            }
+            Ok(back(&slug, &message))
+        }
+        Err(e) if e.is_user_error() => failed(&e.to_string()),
         Err(e) => Err(e.into()),
     }
 }

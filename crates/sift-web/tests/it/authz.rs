@@ -80,6 +80,16 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/r/{slug}/settings/streams"), form(format!("csrf={csrf}&name=planted"))),
         (
             Method::POST,
+            format!("/r/{slug}/settings/decisions"),
+            Some((
+                "multipart/form-data; boundary=XX",
+                format!(
+                    "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\ndoi,reviewer,decision\n10.1/x,intruder,include\n\r\n--XX--\r\n"
+                ),
+            )),
+        ),
+        (
+            Method::POST,
             format!("/r/{slug}/settings/protocol"),
             form(format!("csrf={csrf}&title=Planted&review_type=rapid&question=")),
         ),

@@ -186,6 +186,29 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
         "{}",
         refused.body
     );
+    // Decisions made in another tool are imported on the Settings page.
+    let csv = "doi,reviewer,decision,reason\n10.4103/2303-9027.138783,karen,exclude,wrong population\n10.1002/cncr.20369,karen,include,\n10.9999/nowhere,karen,include,\n";
+    let import = format!(
+        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\ndefault\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"screening.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--XX--\r\n",
+        f.root.csrf
+    );
+    let imported =
+        send(app, Method::POST, "/r/gamma/settings/decisions", As::Cookie(&f.root), multipart(import)).await;
+    assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
+    let page = get(app, imported.headers["location"].to_str().unwrap(), As::Cookie(&f.root)).await;
+    assert!(
+        page.body.contains("screening.csv (csv): 3 rows: 2 votes")
+            && page.body.contains("1 unmatched")
+            && page.body.contains("New reviewers: karen"),
+        "{}",
+        page.body
+    );
+    let empty =
+        format!("--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX--\r\n", f.root.csrf);
+    let refused =
+        send(app, Method::POST, "/r/gamma/settings/decisions", As::Cookie(&f.root), multipart(empty)).await;
+    let page = get(app, refused.headers["location"].to_str().unwrap(), As::Cookie(&f.root)).await;
+    assert!(page.body.contains("choose the exported decisions file"), "{}", page.body);
     let api = post_json(app, "/api/v1/reviews/gamma/dedup", As::Bearer(&f.root), serde_json::json!({})).await;
     assert_eq!(api.status, StatusCode::OK, "{}", api.body);
     assert!(api.body.contains("\"new_records\":0"), "a second run finds nothing new: {}", api.body);
