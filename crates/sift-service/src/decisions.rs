@@ -257,7 +257,7 @@ impl Service {
             }
         }
         report.new_members = new_members;
-        reviews::append_event(tx.conn(), self.review.id, &now, &actor.name, "decisions.imported", Some(&file_name), &json!({
+        reviews::append_event(tx.conn(), self.review.id, &now, &actor.name, "decisions.imported", Some(file_name), &json!({
             "source": report.source, "rows": report.n_rows, "votes": report.n_votes, "resolutions": report.n_resolutions,
             "unmatched": report.unmatched.len(), "new_members": report.new_members,
         }))
