@@ -35,6 +35,21 @@ pub struct DecisionImport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl DecisionImport {
+    /// The outcome in one line: rows read, votes and resolutions recorded, rows skipped.
+    pub fn summary(&self, file_name: &str) -> String {
+        format!(
+            "{file_name} ({}): {} rows: {} votes, {} resolutions; {} for citations already resolved, {} unmatched",
+            self.source,
+            self.n_rows,
+            self.n_votes,
+            self.n_resolutions,
+            self.n_already_resolved,
+            self.unmatched.len()
+        )
+    }
+}
+
 /// How to read and apply a decisions file.
 #[derive(Clone, Debug, Default)]
 pub struct DecisionImportSpec {

@@ -708,16 +708,7 @@ pub async fn import(args: ImportArgs, context: &Context) -> Result<()> {
     let result = service.import_decisions(&context.actor, &args.file, &spec).await;
     service.close().await;
     let r = result?;
-    println!(
-        "{} ({}): {} rows -> {} votes, {} resolutions; {} for citations already resolved, {} unmatched",
-        args.file.display(),
-        r.source,
-        r.n_rows,
-        r.n_votes,
-        r.n_resolutions,
-        r.n_already_resolved,
-        r.unmatched.len()
-    );
+    println!("{}", r.summary(&args.file.display().to_string()));
     if !r.new_members.is_empty() {
         println!("  new reviewers: {}", r.new_members.join(", "));
     }

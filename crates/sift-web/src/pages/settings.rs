@@ -258,15 +258,7 @@ pub async fn decisions(
     };
     match service.import_decision_bytes(&actor, &bytes, &file_name, &spec).await {
         Ok(r) => {
-            let mut message = format!(
-                "{file_name} ({}): {} rows: {} votes, {} resolutions; {} for citations already resolved, {} unmatched.",
-                r.source,
-                r.n_rows,
-                r.n_votes,
-                r.n_resolutions,
-                r.n_already_resolved,
-                r.unmatched.len()
-            );
+            let mut message = format!("{}.", r.summary(&file_name));
             if !r.new_members.is_empty() {
                 message.push_str(&format!(" New reviewers: {}.", r.new_members.join(", ")));
             }
