@@ -52,10 +52,24 @@ impl WebError {
     pub fn public_message(&self) -> String {
         if self.status().is_server_error() {
             eprintln!("sift serve: internal error: {self:#}");
-            "something went wrong on the server; the details are in its log".to_string()
-        } else {
-            self.to_string()
+            return "something went wrong on the server; the details are in its log".to_string();
         }
+        match self {
+            WebError::Service(e) => for_people(e),
+            WebError::Api(inner) => inner.public_message(),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// A service error as the web says it: a bad value is named by its field as a person reads it
+/// ("run date"), not by the command-line option the service names it after ("--run-date").
+pub fn for_people(error: &ServiceError) -> String {
+    match error {
+        ServiceError::Invalid { field, message } if field.starts_with("--") => {
+            format!("{}: {message}", field.trim_start_matches('-').replace('-', " "))
+        }
+        other => other.to_string(),
     }
 }
 

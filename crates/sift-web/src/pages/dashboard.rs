@@ -108,7 +108,7 @@ pub async fn create_review(
     match state.create_review(&auth.session.account, &new).await {
         Ok(service) => Ok(Redirect::to(&format!("/r/{}/settings", service.review().slug)).into_response()),
         Err(e @ (ServiceError::Invalid { .. } | ServiceError::Conflict(_))) => {
-            let page = new_review_page(&auth, form, Some(e.to_string()))?;
+            let page = new_review_page(&auth, form, Some(crate::error::for_people(&e)))?;
             Ok((StatusCode::BAD_REQUEST, page).into_response())
         }
         Err(e) => Err(e.into()),

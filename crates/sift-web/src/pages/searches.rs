@@ -135,7 +135,7 @@ pub async fn add(
                 streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
                 stream,
                 message: String::new(),
-                error: format!("Nothing was imported: {e}"),
+                error: format!("Nothing was imported: {}", crate::error::for_people(&e)),
             };
             Ok((axum::http::StatusCode::BAD_REQUEST, render(&page)?).into_response())
         }

@@ -267,7 +267,7 @@ pub async fn decisions(
             }
             Ok(back(&slug, &message))
         }
-        Err(e) if e.is_user_error() => failed(&e.to_string()),
+        Err(e) if e.is_user_error() => failed(&crate::error::for_people(&e)),
         Err(e) => Err(e.into()),
     }
 }

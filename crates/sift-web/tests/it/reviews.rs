@@ -182,7 +182,8 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     let refused = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), multipart(wrong)).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     assert!(
-        refused.body.contains("--found-in") || refused.body.contains("citation searching"),
+        refused.body.contains("found in: only a search of kind other")
+            && !refused.body.contains("--found-in"),
         "{}",
         refused.body
     );
