@@ -76,7 +76,20 @@ async fn a_database_server_serves_its_reviews() {
     let again = post_form(&app, "/reviews/new", As::Cookie(&lise), &form).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
     assert!(again.body.contains("already exists"), "{}", again.body);
+    let body = serde_json::json!({ "title": "Gamma renamed", "question": "Does it work?" });
+    let put = crate::support::send(
+        &app,
+        axum::http::Method::PUT,
+        "/api/v1/reviews/gamma/protocol",
+        As::Bearer(&lise),
+        Some(("application/json", body.to_string())),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     let listed = Service::list_reviews(&scratch.url).await.unwrap();
+    assert!(
+        listed.iter().any(|r| r.title == "Gamma renamed" && r.question.as_deref() == Some("Does it work?"))
+    );
     let gamma = listed.iter().find(|r| r.slug == "gamma").expect("gamma is in the database");
     assert_eq!(gamma.review_type, ReviewType::Rapid);
     let restarted = AppState::for_database(&scratch.url, Some("gamma")).await.unwrap();
