@@ -43,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/flow", get(flow))
         .route("/reviews/{slug}/searches", get(searches).post(add_search))
         .route("/reviews/{slug}/streams", get(streams).post(add_stream))
+        .route("/reviews/{slug}/decisions", post(import_decisions))
         .route("/reviews/{slug}/protocol", get(protocol).put(set_protocol))
         .route("/reviews/{slug}/duplicates", get(duplicates))
         .route("/reviews/{slug}/dedup", post(run_dedup))
@@ -411,6 +412,28 @@ async fn add_search(
         .collect();
     Ok(Json(json!({ "search": report.search.id.0, "source": report.search.source, "files": out }))
         .into_response())
+}
+
+async fn import_decisions(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    mut multipart: axum::extract::Multipart,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let (_, spec, upload) = crate::pages::settings::read_decisions_form(&mut multipart).await.map_err(api)?;
+    let Some((file_name, bytes)) = upload else {
+        return Err(api(WebError::BadRequest("file: send the exported decisions file".into())));
+    };
+    let r = service.import_decision_bytes(&actor, &bytes, &file_name, &spec).await.map_err(api)?;
+    Ok(Json(json!({
+        "source": r.source, "rows": r.n_rows, "votes": r.n_votes, "resolutions": r.n_resolutions,
+        "already_resolved": r.n_already_resolved, "new_members": r.new_members,
+        "unmatched": r.unmatched.iter().map(|(line, what)| json!({ "line": line, "identifier": what })).collect::<Vec<_>>(),
+        "warnings": r.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>(),
+    }))
+    .into_response())
 }
 
 async fn duplicates(
@@ -852,6 +875,19 @@ pub fn openapi() -> Value {
                     "responses": ok("the review as it now stands")
                 }
             },
+            "/reviews/{slug}/decisions": { "post": {
+                "summary": "Import screening decisions made in Rayyan, Covidence, ASReview or a spreadsheet (owners)",
+                "parameters": [slug],
+                "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "properties": {
+                    "file": { "type": "string", "format": "binary" },
+                    "source": { "type": "string", "enum": ["csv", "asreview", "rayyan", "covidence"], "description": "detected when absent" },
+                    "stream": { "type": "string" },
+                    "stage": { "type": "string", "enum": ["title-abstract", "full-text"], "description": "for rows that do not say" },
+                    "decision": { "type": "string", "enum": ["include", "exclude"], "description": "the decision of every row, for a list that is all one" },
+                    "as_resolutions": { "type": "string", "description": "present: rows without a reviewer are final decisions" }
+                }, "required": ["file"] } } } },
+                "responses": ok("rows, votes, resolutions, already_resolved, new_members, unmatched, warnings")
+            } },
             "/reviews/{slug}/streams": {
                 "get": { "summary": "The review's screening streams", "parameters": [slug], "responses": ok("streams") },
                 "post": {

@@ -11,7 +11,7 @@ mod forms;
 pub(crate) mod reports;
 mod screen;
 pub(crate) mod searches;
-mod settings;
+pub(crate) mod settings;
 
 use askama::Template;
 use axum::Router;

@@ -219,6 +219,36 @@ pub async fn decisions(
     Path(slug): Path<String>,
     mut multipart: Multipart,
 ) -> WebResult<Response> {
+    let (csrf, spec, upload) = read_decisions_form(&mut multipart).await?;
+    auth.check_csrf(csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let failed = |message: &str| {
+        Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(message))).into_response())
+    };
+    let Some((file_name, bytes)) = upload else {
+        return failed("choose the exported decisions file");
+    };
+    match service.import_decision_bytes(&actor, &bytes, &file_name, &spec).await {
+        Ok(r) => {
+            let mut message = format!("{}.", r.summary(&file_name));
+            if !r.new_members.is_empty() {
+                message.push_str(&format!(" New reviewers: {}.", r.new_members.join(", ")));
+            }
+            if let Some((line, what)) = r.unmatched.first() {
+                message.push_str(&format!(" First unmatched: line {line} ({what})."));
+            }
+            Ok(back(&slug, &message))
+        }
+        Err(e) if e.is_user_error() => failed(&crate::error::for_people(&e)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An uploaded decisions file (its name and bytes) and how to apply it.
+pub(crate) type DecisionsForm = (Option<String>, DecisionImportSpec, Option<(String, Vec<u8>)>);
+
+/// Reads the decisions form (page and API): the CSRF token, the import settings, the file.
+pub(crate) async fn read_decisions_form(multipart: &mut Multipart) -> WebResult<DecisionsForm> {
     let mut csrf = None;
     let mut spec = DecisionImportSpec::default();
     let mut upload: Option<(String, Vec<u8>)> = None;
@@ -248,28 +278,7 @@ pub async fn decisions(
             _ => {}
         }
     }
-    auth.check_csrf(csrf.as_deref())?;
-    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
-    let failed = |message: &str| {
-        Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(message))).into_response())
-    };
-    let Some((file_name, bytes)) = upload else {
-        return failed("choose the exported decisions file");
-    };
-    match service.import_decision_bytes(&actor, &bytes, &file_name, &spec).await {
-        Ok(r) => {
-            let mut message = format!("{}.", r.summary(&file_name));
-            if !r.new_members.is_empty() {
-                message.push_str(&format!(" New reviewers: {}.", r.new_members.join(", ")));
-            }
-            if let Some((line, what)) = r.unmatched.first() {
-                message.push_str(&format!(" First unmatched: line {line} ({what})."));
-            }
-            Ok(back(&slug, &message))
-        }
-        Err(e) if e.is_user_error() => failed(&crate::error::for_people(&e)),
-        Err(e) => Err(e.into()),
-    }
+    Ok((csrf, spec, upload))
 }
 
 #[derive(Deserialize)]

@@ -193,6 +193,15 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/protocol"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/decisions"),
+            Some((
+                "multipart/form-data; boundary=XX",
+                "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\nContent-Type: text/csv\r\n\r\ndoi,reviewer,decision\n10.1/x,intruder,include\n\r\n--XX--\r\n"
+                    .to_string(),
+            )),
+        ),
         (Method::PUT, format!("/api/v1/reviews/{slug}/protocol"), json(json!({ "title": "Planted" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/streams"), json(json!({ "name": "planted" }))),
         (

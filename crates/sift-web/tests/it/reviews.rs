@@ -204,6 +204,21 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
         "{}",
         page.body
     );
+    let by_api = "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"more.csv\"\r\nContent-Type: text/csv\r\n\r\ndoi,reviewer,decision\n10.1016/j.ijscr.2018.11.060,karen,include\n\r\n--XX--\r\n";
+    let imported = send(
+        app,
+        Method::POST,
+        "/api/v1/reviews/gamma/decisions",
+        As::Bearer(&f.root),
+        multipart(by_api.to_string()),
+    )
+    .await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    assert!(
+        imported.body.contains("\"votes\":1") && imported.body.contains("\"unmatched\":[]"),
+        "{}",
+        imported.body
+    );
     let empty =
         format!("--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX--\r\n", f.root.csrf);
     let refused =
