@@ -97,6 +97,8 @@ pub struct Service {
     review: Review,
     /// Cached screening orders, shared by clones of this service (see `ranking.rs`).
     ranker: std::sync::Arc<ranking::Ranker>,
+    /// The last report bundle built, shared by clones (see `report.rs`).
+    report: std::sync::Arc<std::sync::Mutex<Option<report::CachedReport>>>,
 }
 
 impl Service {

@@ -3,6 +3,7 @@
 //! the search appendix. The service gathers; `sift-report` lays out and writes.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::PoisonError;
 
 use serde_json::json;
 use sift_domain::prisma::PrismaCounts;
@@ -418,6 +419,14 @@ pub struct ReportFile {
     pub what: String,
 }
 
+/// A built report bundle and what it was built for.
+#[derive(Debug)]
+pub(crate) struct CachedReport {
+    latest_event: i64,
+    actor: String,
+    bundle: ReportBundle,
+}
+
 /// Every file of `sift report`, as bytes; front ends write or serve them.
 #[derive(Clone, Debug, Default)]
 pub struct ReportBundle {
@@ -439,14 +448,34 @@ impl Service {
     /// and the included records (RIS, CSV); the study-characteristics tables (Markdown, CSV,
     /// HTML, one DOCX and one XLSX of all); the search appendix (Markdown, HTML, DOCX, CSV);
     /// screening progress and agreement; and an `index.html` linking them.
+    ///
+    /// The last bundle is kept while the review has no newer event (every change appends
+    /// one) and the same member asks (what a member may see differs while a stage is blinded),
+    /// so viewing the reports page and downloading its files does not rebuild it each time.
     pub async fn report_bundle(&self, actor: &Actor) -> ServiceResult<ReportBundle> {
-        use sift_domain::screening::{Decision, Stage};
-        use sift_report::{appendix, render, tables};
-
-        {
+        let latest_event = {
             let mut conn = self.store.read().await?;
             self.require(&mut conn, actor, Permission::Read).await?;
+            sift_store::reviews::latest_event(&mut conn, self.review.id).await?
+        };
+        let cached = |cache: &Option<CachedReport>| {
+            cache
+                .as_ref()
+                .filter(|c| c.latest_event == latest_event && c.actor == actor.name)
+                .map(|c| c.bundle.clone())
+        };
+        if let Some(bundle) = cached(&self.report.lock().unwrap_or_else(PoisonError::into_inner)) {
+            return Ok(bundle);
         }
+        let bundle = self.build_report_bundle(actor).await?;
+        *self.report.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some(CachedReport { latest_event, actor: actor.name.clone(), bundle: bundle.clone() });
+        Ok(bundle)
+    }
+
+    async fn build_report_bundle(&self, actor: &Actor) -> ServiceResult<ReportBundle> {
+        use sift_domain::screening::{Decision, Stage};
+        use sift_report::{appendix, render, tables};
         let mut bundle = ReportBundle::default();
         let mut index = IndexPage::new(&self.review.title);
         let searches = self.searches(None).await?;

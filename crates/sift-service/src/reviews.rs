@@ -118,7 +118,7 @@ impl Service {
             let mut conn = store.read().await?;
             reviews::review_by_id(&mut conn, id).await?
         };
-        Ok(Service { store, review, ranker: Default::default() })
+        Ok(Service { store, review, ranker: Default::default(), report: Default::default() })
     }
 
     /// Opens an existing review.
@@ -158,7 +158,7 @@ impl Service {
             }
         };
         drop(conn);
-        Ok(Service { store, review, ranker: Default::default() })
+        Ok(Service { store, review, ranker: Default::default(), report: Default::default() })
     }
 
     /// Opens every review in a database, all on one connection pool: a team server's
@@ -170,7 +170,12 @@ impl Service {
         drop(conn);
         Ok(all
             .into_iter()
-            .map(|review| Service { store: store.clone(), review, ranker: Default::default() })
+            .map(|review| Service {
+                store: store.clone(),
+                review,
+                ranker: Default::default(),
+                report: Default::default(),
+            })
             .collect())
     }
 
@@ -209,7 +214,12 @@ impl Service {
         .await?;
         tx.commit().await?;
         let review = Review { title, review_type, question, ..before };
-        Ok(Service { store: self.store.clone(), review, ranker: self.ranker.clone() })
+        Ok(Service {
+            store: self.store.clone(),
+            review,
+            ranker: self.ranker.clone(),
+            report: Default::default(),
+        })
     }
 
     /// Every review in the database server this one lives in, on the same connections: a team
@@ -224,7 +234,12 @@ impl Service {
         drop(conn);
         Ok(all
             .into_iter()
-            .map(|review| Service { store: self.store.clone(), review, ranker: Default::default() })
+            .map(|review| Service {
+                store: self.store.clone(),
+                review,
+                ranker: Default::default(),
+                report: Default::default(),
+            })
             .collect())
     }
 

@@ -139,6 +139,16 @@ pub async fn list_streams(conn: &mut Conn, review: ReviewId) -> Result<Vec<Strea
 }
 
 /// Appends one entry to the audit log. `detail` is a JSON document.
+/// The id of the review's latest event: every change appends one, so while it stands still
+/// nothing in the review has changed.
+pub async fn latest_event(conn: &mut Conn, review: ReviewId) -> Result<i64> {
+    let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM events WHERE review_id = $1")
+        .bind(review.0)
+        .fetch_one(conn)
+        .await?;
+    Ok(id.unwrap_or(0))
+}
+
 pub async fn append_event(
     conn: &mut Conn,
     review: ReviewId,

@@ -157,6 +157,27 @@ async fn report_story(db: TestDatabase) {
         String::from_utf8(bundle.files.iter().find(|f| f.path == "index.html").unwrap().bytes.clone())
             .unwrap();
     assert!(index.contains("<svg") && index.contains("Trial A"), "the index shows the diagram and the table");
+
+    // The bundle is kept until the review changes: the same files again, then the new title.
+    let file = |b: &sift_service::ReportBundle, path: &str| {
+        String::from_utf8(b.files.iter().find(|f| f.path == path).unwrap().bytes.clone()).unwrap()
+    };
+    let again = service.report_bundle(&owner).await.unwrap();
+    assert_eq!(again.files.len(), bundle.files.len());
+    assert_eq!(file(&again, "index.html"), index);
+    let change = sift_service::ProtocolChange { title: Some("Renamed review".into()), ..Default::default() };
+    let renamed = service.set_protocol(&owner, &change).await.unwrap();
+    let fresh = renamed.report_bundle(&owner).await.unwrap();
+    assert!(file(&fresh, "index.html").contains("Renamed review"), "rebuilt after the change");
+    // A change the handle itself knows nothing of (a search recorded) also rebuilds it.
+    let hand = sift_service::SearchSpec {
+        source: "Hand searching".into(),
+        without_export: true,
+        ..Default::default()
+    };
+    service.add_search(&owner, &hand, &[]).await.unwrap();
+    let rebuilt = service.report_bundle(&owner).await.unwrap();
+    assert!(file(&rebuilt, "searches/appendix.md").contains("Hand searching"), "rebuilt after the search");
     service.close().await;
 }
 

@@ -209,7 +209,7 @@ pub async fn flow(service: &Service, stream: &str) -> (Option<String>, Option<St
     }
 }
 
-fn strip_xml_prolog(svg: &str) -> String {
+pub(crate) fn strip_xml_prolog(svg: &str) -> String {
     match svg.find("<svg") {
         Some(i) => svg[i..].to_string(),
         None => svg.to_string(),
