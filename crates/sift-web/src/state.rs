@@ -1,7 +1,7 @@
 //! What every handler shares: the reviews served (one file, every `.sift` file of a data
 //! directory, or the reviews of a database server) and the accounts store.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
@@ -23,6 +23,9 @@ pub struct Reviews {
     /// Data-directory files that could not be opened, as they were then (modified time and
     /// length): tried again, and logged again, only once they change.
     unreadable: Arc<Mutex<HashMap<PathBuf, FileStamp>>>,
+    /// Data-directory files already served (a file's review keeps the short name it was made
+    /// with, which need not be the file's name).
+    served_files: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 /// A file's modified time and length.
@@ -31,7 +34,11 @@ type FileStamp = (Option<SystemTime>, u64);
 impl Reviews {
     pub fn new(services: Vec<Service>) -> Reviews {
         let map = services.into_iter().map(|s| (s.review().slug.clone(), s)).collect();
-        Reviews { by_slug: Arc::new(RwLock::new(map)), unreadable: Arc::default() }
+        Reviews {
+            by_slug: Arc::new(RwLock::new(map)),
+            unreadable: Arc::default(),
+            served_files: Arc::default(),
+        }
     }
 
     pub fn get(&self, slug: &str) -> Option<Service> {
@@ -130,12 +137,15 @@ impl AppState {
     /// Serves every `*.sift` file of a directory; accounts live in `DIR/accounts.sift-accounts`.
     pub async fn for_data_dir(dir: &Path) -> ServiceResult<AppState> {
         let mut services = Vec::new();
-        for file in review_files(dir)? {
-            services.push(Service::open(&Locator::File(file)).await?);
+        let files = review_files(dir)?;
+        for file in &files {
+            services.push(Service::open(&Locator::File(file.clone())).await?);
         }
         let accounts = Accounts::open_file(&dir.join(ACCOUNTS_FILE)).await?;
         let home = Home::DataDir(dir.to_path_buf());
-        Ok(AppState { reviews: Reviews::new(services), accounts, home, secure_cookies: false })
+        let reviews = Reviews::new(services);
+        reviews.served_files.lock().unwrap_or_else(PoisonError::into_inner).extend(files);
+        Ok(AppState { reviews, accounts, home, secure_cookies: false })
     }
 
     /// Whether `account` may create reviews here, or why not: the server's administrator
@@ -169,9 +179,9 @@ impl AppState {
                     Ok(files) => files,
                     Err(e) => return eprintln!("sift serve: {e}"),
                 };
+                let served = || self.reviews.served_files.lock().unwrap_or_else(PoisonError::into_inner);
                 for file in files {
-                    let slug = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                    if self.reviews.get(&slug).is_some() {
+                    if served().contains(&file) {
                         continue;
                     }
                     let stamp =
@@ -186,7 +196,16 @@ impl AppState {
                         // connections are closed.
                         Ok(service) => {
                             unreadable().remove(&file);
+                            // Not yet marked: no other request opened this file meanwhile.
+                            let first = served().insert(file.clone());
                             if let Some(twin) = self.reviews.insert(service) {
+                                if first {
+                                    eprintln!(
+                                        "sift serve: {} holds the review {:?}, already served from another file (a copy?); not served twice",
+                                        file.display(),
+                                        twin.review().slug
+                                    );
+                                }
                                 twin.close().await;
                             }
                         }
@@ -244,7 +263,9 @@ impl AppState {
                         "the data directory already has a file {slug}.sift; choose another short name"
                     )));
                 }
-                Service::create(&Locator::File(path), &spec, &actor).await?
+                let service = Service::create(&Locator::File(path.clone()), &spec, &actor).await?;
+                self.reviews.served_files.lock().unwrap_or_else(PoisonError::into_inner).insert(path);
+                service
             }
             Home::Database => {
                 let Some(any) = self.reviews.all().into_iter().next() else {

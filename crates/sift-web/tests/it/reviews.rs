@@ -267,6 +267,12 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     let mended = f._dir.path().join("broken.sift");
     Service::create(&Locator::File(mended), &spec, &Actor::new("root")).await.unwrap().close().await;
     assert_eq!(get(app, "/r/broken", As::Cookie(&f.root)).await.status, StatusCode::OK);
+    // A copy of a review file under another name holds the same review: it is not served twice.
+    let listed = get(app, "/", As::Cookie(&f.root)).await.body.matches("href=\"/r/").count();
+    std::fs::copy(f._dir.path().join("zeta.sift"), f._dir.path().join("zeta-copy.sift")).unwrap();
+    assert_eq!(get(app, "/", As::Cookie(&f.root)).await.body.matches("href=\"/r/").count(), listed);
+    assert_eq!(get(app, "/r/zeta-copy", As::Cookie(&f.root)).await.status, StatusCode::NOT_FOUND);
+    std::fs::remove_file(f._dir.path().join("zeta-copy.sift")).unwrap();
     // A restarted server finds them with the others.
     let again = AppState::for_data_dir(f._dir.path()).await.unwrap();
     assert!(again.reviews.get("gamma").is_some() && again.reviews.get("delta").is_some());
