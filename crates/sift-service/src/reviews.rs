@@ -27,14 +27,23 @@ pub struct NewReviewSpec {
     pub question: Option<String>,
 }
 
+impl NewReviewSpec {
+    /// The title, trimmed; a review needs one.
+    fn title(&self) -> ServiceResult<&str> {
+        let title = self.title.trim();
+        if title.is_empty() {
+            return Err(ServiceError::invalid("--title", "a review needs a title"));
+        }
+        Ok(title)
+    }
+}
+
 impl Service {
     /// Creates a review: a new `.sift` file, or a new review in a database server. The
     /// review starts with one stream, `default`.
     pub async fn create(locator: &Locator, spec: &NewReviewSpec, actor: &Actor) -> ServiceResult<Service> {
-        let title = spec.title.trim();
-        if title.is_empty() {
-            return Err(ServiceError::invalid("--title", "a review needs a title"));
-        }
+        // Checked before a file is made for the review.
+        let title = spec.title()?;
         let (store, slug) = match locator {
             Locator::File(path) => (Store::open_file(path, true).await?, slug_for_file(path)),
             Locator::Database { url, review } => {
@@ -48,7 +57,7 @@ impl Service {
                 (Store::open_url(url).await?, slug)
             }
         };
-        Service::create_in(store, &slug, spec, actor).await
+        Service::create_in(store, &slug, title, spec, actor).await
     }
 
     /// Creates another review in the database server this one lives in, on the same
@@ -67,19 +76,17 @@ impl Service {
             ));
         }
         check_slug(slug)?;
-        Service::create_in(self.store.clone(), slug, spec, actor).await
+        let title = spec.title()?;
+        Service::create_in(self.store.clone(), slug, title, spec, actor).await
     }
 
     async fn create_in(
         store: Store,
         slug: &str,
+        title: &str,
         spec: &NewReviewSpec,
         actor: &Actor,
     ) -> ServiceResult<Service> {
-        let title = spec.title.trim();
-        if title.is_empty() {
-            return Err(ServiceError::invalid("--title", "a review needs a title"));
-        }
         let now = clock::now();
         let mut tx = store.write().await?;
         let id = reviews::insert_review(

@@ -250,10 +250,8 @@ impl AppState {
         let review_type: ReviewType =
             new.review_type.parse().map_err(|e| ServiceError::invalid("type", format!("{e}")))?;
         let question = Some(new.question.trim().to_string()).filter(|q| !q.is_empty());
+        // The service checks the title (its error names it "--title"; `for_people` says "title").
         let spec = NewReviewSpec { title: new.title.trim().to_string(), review_type, question };
-        if spec.title.is_empty() {
-            return Err(ServiceError::invalid("title", "a review needs a title"));
-        }
         let actor = account.actor();
         let service = match &self.home {
             Home::DataDir(dir) => {

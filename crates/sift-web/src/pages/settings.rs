@@ -128,6 +128,11 @@ fn back(slug: &str, message: &str) -> Response {
     Redirect::to(&format!("/r/{slug}/settings?msg={}", url_encode(message))).into_response()
 }
 
+/// Back to the Settings page with what was wrong shown at its top.
+fn back_with_error(slug: &str, message: &str) -> Response {
+    Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(message))).into_response()
+}
+
 #[derive(Deserialize)]
 pub struct StageForm {
     csrf: Option<String>,
@@ -204,9 +209,7 @@ pub async fn protocol(
             state.reviews.refresh(updated);
             Ok(back(&slug, "Review details saved."))
         }
-        Err(ServiceError::Invalid { message, .. }) => {
-            Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&message))).into_response())
-        }
+        Err(ServiceError::Invalid { message, .. }) => Ok(back_with_error(&slug, &message)),
         Err(e) => Err(e.into()),
     }
 }
@@ -222,11 +225,8 @@ pub async fn decisions(
     let (csrf, spec, upload) = read_decisions_form(&mut multipart).await?;
     auth.check_csrf(csrf.as_deref())?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
-    let failed = |message: &str| {
-        Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(message))).into_response())
-    };
     let Some((file_name, bytes)) = upload else {
-        return failed("choose the exported decisions file");
+        return Ok(back_with_error(&slug, "choose the exported decisions file"));
     };
     match service.import_decision_bytes(&actor, &bytes, &file_name, &spec).await {
         Ok(r) => {
@@ -239,7 +239,7 @@ pub async fn decisions(
             }
             Ok(back(&slug, &message))
         }
-        Err(e) if e.is_user_error() => failed(&crate::error::for_people(&e)),
+        Err(e) if e.is_user_error() => Ok(back_with_error(&slug, &crate::error::for_people(&e))),
         Err(e) => Err(e.into()),
     }
 }
@@ -304,7 +304,7 @@ pub async fn stream(
         )),
         // The service names the command line's NAME argument; the message says enough here.
         Err(ServiceError::Invalid { message, .. } | ServiceError::Conflict(message)) => {
-            Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&message))).into_response())
+            Ok(back_with_error(&slug, &message))
         }
         Err(e) => Err(e.into()),
     }
@@ -386,10 +386,7 @@ pub async fn remove_member(
         Ok(()) => Ok(back(&slug, &format!("{} is no longer a member of this review.", form.name.trim()))),
         Err(
             e @ (ServiceError::Conflict(_) | ServiceError::Invalid { .. } | ServiceError::NotFound { .. }),
-        ) => {
-            Ok(Redirect::to(&format!("/r/{slug}/settings?err={}", url_encode(&e.to_string())))
-                .into_response())
-        }
+        ) => Ok(back_with_error(&slug, &e.to_string())),
         Err(e) => Err(e.into()),
     }
 }

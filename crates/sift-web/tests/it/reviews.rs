@@ -9,6 +9,22 @@ use sift_web::AppState;
 
 use crate::support::{As, PASSWORD, User, fixture, get, post_form, post_json, send, test_data};
 
+/// A `multipart/form-data` body (boundary `XX`): text fields, then at most one file as
+/// (field, file name, contents).
+fn form_data(fields: &[(&str, &str)], file: Option<(&str, &str, &str)>) -> Option<(&'static str, String)> {
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!("--XX\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"));
+    }
+    if let Some((name, file_name, contents)) = file {
+        body.push_str(&format!(
+            "--XX\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n{contents}\r\n"
+        ));
+    }
+    body.push_str("--XX--\r\n");
+    Some(("multipart/form-data; boundary=XX", body))
+}
+
 fn new_review(who: &User, title: &str, slug: &str) -> String {
     format!("csrf={}&title={title}&slug={slug}&review_type=scoping&question=Does+it+help%3F", who.csrf)
 }
@@ -133,18 +149,9 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
         empty.body
     );
     let ris = std::fs::read_to_string(test_data("asreview/embase.ris")).unwrap();
-    let upload = format!(
-        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nEmbase\r\n--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"embase.ris\"\r\nContent-Type: application/x-research-info-systems\r\n\r\n{ris}\r\n--XX--\r\n",
-        f.root.csrf
-    );
-    let added = send(
-        app,
-        Method::POST,
-        "/r/gamma/searches",
-        As::Cookie(&f.root),
-        Some(("multipart/form-data; boundary=XX", upload)),
-    )
-    .await;
+    let csrf = f.root.csrf.as_str();
+    let upload = form_data(&[("csrf", csrf), ("source", "Embase")], Some(("files", "embase.ris", &ris)));
+    let added = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), upload).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
     let run = format!("csrf={}&stream=default", f.root.csrf);
     let ran = post_form(app, "/r/gamma/dedup/run", As::Cookie(&f.root), &run).await;
@@ -160,12 +167,11 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     assert!(!record.body.contains("No citations to screen yet"), "{}", record.body);
     assert!(record.body.contains("name=\"decision\""), "a record to vote on: {}", record.body);
     // A re-run of the search (living review): its records join the citations they match.
-    let rerun = format!(
-        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nEmbase\r\n--XX\r\nContent-Disposition: form-data; name=\"updates\"\r\n\r\n1\r\n--XX\r\nContent-Disposition: form-data; name=\"files\"; filename=\"embase.ris\"\r\nContent-Type: application/x-research-info-systems\r\n\r\n{ris}\r\n--XX--\r\n",
-        f.root.csrf
+    let rerun = form_data(
+        &[("csrf", csrf), ("source", "Embase"), ("updates", "1")],
+        Some(("files", "embase.ris", &ris)),
     );
-    let multipart = |body: String| Some(("multipart/form-data; boundary=XX", body));
-    let again = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), multipart(rerun)).await;
+    let again = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), rerun).await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
     assert!(get(app, "/r/gamma/searches", As::Cookie(&f.root)).await.body.contains("(re-runs #1)"));
     let ran = post_form(app, "/r/gamma/dedup/run", As::Cookie(&f.root), &run).await;
@@ -175,11 +181,8 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
         "{}",
         page.body
     );
-    let wrong = format!(
-        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"source\"\r\n\r\nEmbase\r\n--XX\r\nContent-Disposition: form-data; name=\"found_in\"\r\n\r\n1\r\n--XX--\r\n",
-        f.root.csrf
-    );
-    let refused = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), multipart(wrong)).await;
+    let wrong = form_data(&[("csrf", csrf), ("source", "Embase"), ("found_in", "1")], None);
+    let refused = send(app, Method::POST, "/r/gamma/searches", As::Cookie(&f.root), wrong).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
     assert!(
         refused.body.contains("found in: only a search of kind other")
@@ -189,12 +192,8 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
     );
     // Decisions made in another tool are imported on the Settings page.
     let csv = "doi,reviewer,decision,reason\n10.4103/2303-9027.138783,karen,exclude,wrong population\n10.1002/cncr.20369,karen,include,\n10.9999/nowhere,karen,include,\n";
-    let import = format!(
-        "--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX\r\nContent-Disposition: form-data; name=\"stream\"\r\n\r\ndefault\r\n--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"screening.csv\"\r\nContent-Type: text/csv\r\n\r\n{csv}\r\n--XX--\r\n",
-        f.root.csrf
-    );
-    let imported =
-        send(app, Method::POST, "/r/gamma/settings/decisions", As::Cookie(&f.root), multipart(import)).await;
+    let import = form_data(&[("csrf", csrf), ("stream", "default")], Some(("file", "screening.csv", csv)));
+    let imported = send(app, Method::POST, "/r/gamma/settings/decisions", As::Cookie(&f.root), import).await;
     assert_eq!(imported.status, StatusCode::SEE_OTHER, "{}", imported.body);
     let page = get(app, imported.headers["location"].to_str().unwrap(), As::Cookie(&f.root)).await;
     assert!(
@@ -204,25 +203,18 @@ async fn the_administrator_creates_a_review_in_the_data_directory() {
         "{}",
         page.body
     );
-    let by_api = "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"more.csv\"\r\nContent-Type: text/csv\r\n\r\ndoi,reviewer,decision\n10.1016/j.ijscr.2018.11.060,karen,include\n\r\n--XX--\r\n";
-    let imported = send(
-        app,
-        Method::POST,
-        "/api/v1/reviews/gamma/decisions",
-        As::Bearer(&f.root),
-        multipart(by_api.to_string()),
-    )
-    .await;
+    let more = "doi,reviewer,decision\n10.1016/j.ijscr.2018.11.060,karen,include\n";
+    let by_api = form_data(&[], Some(("file", "more.csv", more)));
+    let imported =
+        send(app, Method::POST, "/api/v1/reviews/gamma/decisions", As::Bearer(&f.root), by_api).await;
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
     assert!(
         imported.body.contains("\"votes\":1") && imported.body.contains("\"unmatched\":[]"),
         "{}",
         imported.body
     );
-    let empty =
-        format!("--XX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--XX--\r\n", f.root.csrf);
-    let refused =
-        send(app, Method::POST, "/r/gamma/settings/decisions", As::Cookie(&f.root), multipart(empty)).await;
+    let empty = form_data(&[("csrf", csrf)], None);
+    let refused = send(app, Method::POST, "/r/gamma/settings/decisions", As::Cookie(&f.root), empty).await;
     let page = get(app, refused.headers["location"].to_str().unwrap(), As::Cookie(&f.root)).await;
     assert!(page.body.contains("choose the exported decisions file"), "{}", page.body);
     let api = post_json(app, "/api/v1/reviews/gamma/dedup", As::Bearer(&f.root), serde_json::json!({})).await;
