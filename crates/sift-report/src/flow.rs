@@ -1557,7 +1557,8 @@ fn num(v: f32) -> String {
     if s == "-0" { "0".to_owned() } else { s.to_owned() }
 }
 
-fn escape(text: &str) -> String {
+/// Escapes text for XML content and attribute values; control characters (not allowed in XML 1.0) are dropped.
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
