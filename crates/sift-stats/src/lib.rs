@@ -28,6 +28,11 @@ pub use mh::{PooledTable, Table, mantel_haenszel, peto};
 pub use model::{Coefficient, Fit, Heterogeneity, Method, ModeratorTest, Moderators, Options, Test, fit};
 pub use subgroup::{Subgroup, SubgroupAnalysis, subgroups};
 
+/// The two-sided critical value of the standard normal for confidence `level` (1.959964 at 0.95).
+pub fn z_crit(level: f64) -> f64 {
+    dist::z_crit(level)
+}
+
 /// Why a meta-analysis could not be computed. Messages name the study (by its 1-based
 /// position) or the value that is wrong.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

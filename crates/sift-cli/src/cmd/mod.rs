@@ -6,6 +6,7 @@ pub mod dedup;
 pub mod example;
 pub mod export;
 pub mod init;
+pub mod meta;
 pub mod records;
 pub mod report;
 pub mod screen;

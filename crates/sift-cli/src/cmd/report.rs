@@ -208,7 +208,7 @@ pub async fn flow(command: FlowCommand, context: &Context) -> Result<()> {
     Ok(())
 }
 
-fn write_drawing(svg: &str, out: &Path) -> Result<()> {
+pub(crate) fn write_drawing(svg: &str, out: &Path) -> Result<()> {
     let ext = out.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     let bytes = match ext.as_str() {
         "svg" => svg.as_bytes().to_vec(),

@@ -2,6 +2,7 @@
 //! - `commands`: each command end to end on a review file, with exit codes and messages;
 //! - `dedup_corpus`: deduplication precision and recall on the labelled sets;
 //! - `example`: the published neuropathic-pain review rebuilt, its tables compared cell by cell;
+//! - `meta`: `sift meta` on the BCG trials and on small tables, plots, errors;
 //! - `postgres`: the same flow with `--database` when `SIFT_TEST_PG_URL` is set;
 //! - `screening`: a team screens, resolves and counts;
 //! - `serve`: `sift serve` as a process: setup link, prompt-created owner, usage errors.
@@ -10,6 +11,7 @@
 mod commands;
 mod dedup_corpus;
 mod example;
+mod meta;
 mod postgres;
 mod screening;
 mod serve;

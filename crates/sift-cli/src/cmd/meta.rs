@@ -1,0 +1,103 @@
+//! `sift meta`: a meta-analysis of study results in a CSV file - effect sizes, the pooled
+//! effect, heterogeneity, subgroups, meta-regression, Egger's test - with forest and funnel
+//! plots.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use sift_service::meta::{Measure, MetaSpec, Method, Pooling, Test};
+
+use crate::cmd::UsageError;
+use crate::cmd::report::write_drawing;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// A CSV (or semicolon/tab separated) file, one study per row, with a `study` label column
+    /// and, by measure: events1,total1,events2,total2 (RR, OR, RD); mean1,sd1,n1,mean2,sd2,n2
+    /// (MD, SMD); estimate,lower,upper or estimate,se or yi,vi (ratio, difference).
+    pub file: PathBuf,
+    /// RR, OR, RD, MD, SMD (Hedges' g), ratio (e.g. hazard ratios with their CIs) or difference.
+    #[arg(long)]
+    pub measure: String,
+    /// How tau² is estimated: REML (default), DL, PM, ML, HE, or FE for a common-effect model.
+    #[arg(long, default_value = "REML")]
+    pub method: String,
+    /// z (default), hksj (Hartung-Knapp-Sidik-Jonkman) or hksj-adhoc.
+    #[arg(long, default_value = "z")]
+    pub test: String,
+    /// iv (inverse variance, default), mh (Mantel-Haenszel) or peto (2x2 tables only).
+    #[arg(long, default_value = "iv")]
+    pub pooling: String,
+    /// A column naming each study's subgroup: each pooled on its own, and their difference tested.
+    #[arg(long, value_name = "COLUMN")]
+    pub subgroup: Option<String>,
+    /// A numeric column to regress the effects on (repeat for several).
+    #[arg(long = "moderator", value_name = "COLUMN")]
+    pub moderators: Vec<String>,
+    /// Confidence level of the intervals Sift computes.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Confidence level of the intervals in the file (lower, upper).
+    #[arg(long, default_value_t = 0.95)]
+    pub input_level: f64,
+    /// Draw the forest plot here (.svg, .png or .pdf).
+    #[arg(long, value_name = "FILE")]
+    pub forest: Option<PathBuf>,
+    /// Draw the funnel plot here (.svg, .png or .pdf).
+    #[arg(long, value_name = "FILE")]
+    pub funnel: Option<PathBuf>,
+    /// A title over the plots.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Print the whole analysis as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parsed<T: std::str::FromStr<Err = String>>(option: &str, value: &str) -> Result<T> {
+    value.parse::<T>().map_err(|e| UsageError(format!("{option}: {e}")).into())
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let mut spec = MetaSpec::new(parsed::<Measure>("--measure", &args.measure)?);
+    spec.method = parsed::<Method>("--method", &args.method)?;
+    spec.test = parsed::<Test>("--test", &args.test)?;
+    spec.pooling = parsed::<Pooling>("--pooling", &args.pooling)?;
+    spec.level = args.level;
+    spec.input_level = args.input_level;
+    spec.subgroup = args.subgroup.clone();
+    spec.moderators = args.moderators.clone();
+    for path in [&args.forest, &args.funnel].into_iter().flatten() {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
+            return Err(UsageError(format!(
+                "{}: a plot's extension must be .svg, .png or .pdf",
+                path.display()
+            ))
+            .into());
+        }
+    }
+
+    let source = args
+        .file
+        .file_name()
+        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let studies = sift_service::meta::read_meta_csv(&args.file, &spec)?;
+    let analysis = sift_service::meta::meta_analyse(&source, studies, &spec)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&analysis).context("writing JSON")?);
+    } else {
+        print!("{}", analysis.summary());
+    }
+    if let Some(path) = &args.forest {
+        let svg = sift_report::forest::forest_svg(&analysis.forest(args.title.clone()));
+        write_drawing(&svg, path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.funnel {
+        let svg = sift_report::forest::funnel_svg(&analysis.funnel(args.title.clone()));
+        write_drawing(&svg, path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

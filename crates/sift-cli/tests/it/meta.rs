@@ -1,0 +1,174 @@
+//! `sift meta`: the BCG trials against metafor's published results, continuous outcomes,
+//! subgroups and HKSJ, plots written, and errors that name the file, line and column.
+
+use std::path::{Path, PathBuf};
+
+use crate::{s, sift, sift_ok};
+
+/// The BCG trials as `sift meta` reads them, from `../shared/data/meta/dat_bcg.csv` (GPL, so
+/// read from there); `None` with a notice when that folder is absent.
+fn bcg(dir: &Path) -> Option<PathBuf> {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/meta/dat_bcg.csv");
+    let Ok(text) = std::fs::read_to_string(&source) else {
+        eprintln!(
+            "NOTICE: {} is absent; the BCG part of the meta-analysis test is skipped",
+            source.display()
+        );
+        return None;
+    };
+    let mut out = String::from("study,events1,total1,events2,total2,ablat,year,alloc\n");
+    for line in text.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let n = |i: usize| f[i].parse::<u64>().unwrap();
+        out.push_str(&format!(
+            "{} {},{},{},{},{},{},{},{}\n",
+            f[1],
+            f[2],
+            n(3),
+            n(3) + n(4),
+            n(5),
+            n(5) + n(6),
+            f[7],
+            f[2],
+            f[8]
+        ));
+    }
+    let path = dir.join("bcg.csv");
+    std::fs::write(&path, out).unwrap();
+    Some(path)
+}
+
+#[test]
+fn bcg_trials_pooled_as_metafor_pools_them_with_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = bcg(dir.path()) else { return };
+    let forest = dir.path().join("forest.svg");
+    let funnel = dir.path().join("funnel.png");
+    let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--forest", s(&forest), "--funnel", s(&funnel)]);
+    // metafor: rma(yi, vi) on the log risk ratios; predict(res, transf = exp).
+    assert!(out.contains("13 of 13 studies pooled; Risk ratio; Random effects (REML)"), "{out}");
+    assert!(out.contains("Random effects (REML): RR 0.49 [0.34, 0.70]"), "{out}");
+    assert!(out.contains("Prediction interval: [0.15, 1.55]"), "{out}");
+    assert!(out.contains("τ² = 0.3132 [0.1197, 1.1115]; I² = 92%; Q = 152.23, df = 12, p < 0.001"), "{out}");
+    assert!(out.contains("Aronson 1948                    0.41          [0.13, 1.26]     5.1%"), "{out}");
+    let svg = std::fs::read_to_string(&forest).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..100.min(svg.len())]);
+    assert!(svg.contains("Aronson 1948") && svg.contains("0.49 [0.34, 0.70]"));
+    assert!(std::fs::read(&funnel).unwrap().starts_with(b"\x89PNG"));
+
+    // The JSON carries every number at full precision.
+    let json: serde_json::Value =
+        serde_json::from_str(&sift_ok(&["meta", s(&data), "--measure", "RR", "--json"])).unwrap();
+    let b = &json["fit"]["coefficients"][0];
+    assert!((b["estimate"].as_f64().unwrap() - -0.714532).abs() < 1e-6, "{b}");
+    assert!((json["fit"]["tau2"].as_f64().unwrap() - 0.313243).abs() < 1e-5);
+
+    // Mantel-Haenszel (metafor rma.mh: 0.6353 [0.5881, 0.6862]) and Peto (0.6222 [0.5746, 0.6738]).
+    let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--pooling", "mh"]);
+    assert!(out.contains("Common effect (Mantel-Haenszel): RR 0.64 [0.59, 0.69]"), "{out}");
+    let out = sift_ok(&["meta", s(&data), "--measure", "OR", "--pooling", "peto"]);
+    assert!(out.contains("Common effect (Peto): OR 0.62 [0.57, 0.67]"), "{out}");
+
+    // Meta-regression on latitude and year (metafor: QM 12.20 on 2 df, residual tau² 0.1108).
+    let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--moderator", "ablat", "--moderator", "year"]);
+    assert!(out.contains("Meta-regression on ablat, year (13 studies; τ² by REML):"), "{out}");
+    assert!(out.contains("Test of moderators: QM = 12.20, df = 2, p = 0.002"), "{out}");
+    assert!(out.contains("Residual heterogeneity: τ² = 0.1108"), "{out}");
+
+    // Subgroups by allocation, each with its own tau², and the test of their difference.
+    let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--subgroup", "alloc"]);
+    assert!(out.contains("Subgroup random (7 studies)"), "{out}");
+    assert!(out.contains("Test for subgroup differences: Q = "), "{out}");
+}
+
+#[test]
+fn continuous_outcomes_subgroups_hksj_and_a_study_without_events() {
+    let dir = tempfile::tempdir().unwrap();
+    // Semicolon separated, as a spreadsheet in many European locales writes it.
+    let means = dir.path().join("pain.csv");
+    std::fs::write(
+        &means,
+        "study;mean1;sd1;n1;mean2;sd2;n2;kind\n\
+         Ahn 2019;3.1;1.9;40;4.0;2.1;38;drug\n\
+         Berg 2020;2.7;2.2;55;3.9;2.0;52;drug\n\
+         Chen 2021;4.2;1.7;30;4.4;1.8;31;exercise\n\
+         Dahl 2022;3.5;2.4;62;4.1;2.3;60;exercise\n\
+         Eze 2023;2.9;2.0;25;4.3;2.2;27;drug\n",
+    )
+    .unwrap();
+    let out = sift_ok(&[
+        "meta",
+        s(&means),
+        "--measure",
+        "MD",
+        "--method",
+        "DL",
+        "--test",
+        "hksj",
+        "--subgroup",
+        "kind",
+    ]);
+    assert!(out.contains("5 of 5 studies pooled; Mean difference; Random effects (DerSimonian-Laird); Hartung-Knapp-Sidik-Jonkman"), "{out}");
+    assert!(out.contains("t = ") && out.contains("(df = 4)"), "{out}");
+    assert!(
+        out.contains("Subgroup drug (3 studies)") && out.contains("Subgroup exercise (2 studies)"),
+        "{out}"
+    );
+    // Ahn: 3.1 - 4.0 = -0.90, SE sqrt(1.9²/40 + 2.1²/38).
+    let se = (1.9f64 * 1.9 / 40.0 + 2.1 * 2.1 / 38.0).sqrt();
+    let want = format!("[{:.2}, {:.2}]", -0.9 - 1.959964 * se, -0.9 + 1.959964 * se);
+    assert!(out.contains(&want), "{want} in {out}");
+    let out = sift_ok(&["meta", s(&means), "--measure", "SMD"]);
+    assert!(out.contains("Std. mean difference (Hedges' g)"), "{out}");
+
+    let events = dir.path().join("events.csv");
+    std::fs::write(
+        &events,
+        "study,events1,total1,events2,total2\nA,3,50,9,50\nB,0,40,0,41\nC,5,60,11,58\nD,0,30,4,30\n",
+    )
+    .unwrap();
+    let out = sift_ok(&["meta", s(&events), "--measure", "OR"]);
+    assert!(out.contains("3 of 4 studies pooled"), "{out}");
+    assert!(out.contains("B      not estimable: no events in either group"), "{out}");
+    // D has a zero cell: 1/2 added to each cell.
+    let d = ((0.5f64 * 26.5) / (30.5 * 4.5)).ln().exp();
+    assert!(out.contains(&format!("{:5}  {:>9.2}", "D", d)), "{out}");
+}
+
+#[test]
+fn bad_input_names_the_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("results.csv");
+    std::fs::write(&file, "study,events1,total1,events2,total2\nA,3,50,9,50\nB,4,fifty,9,50\n").unwrap();
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("results.csv:3: column `total1`: \"fifty\" is not a number"), "{err}");
+
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "MD"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("results.csv:1: no `mean1` column, which Mean difference needs"), "{err}");
+
+    std::fs::write(&file, "study,events1,total1,events2,total2\nA,3,50,9,50\nB,60,50,9,50\n").unwrap();
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("results.csv:3: events1 (60) is more than total1 (50)"), "{err}");
+
+    std::fs::write(&file, "study,events1,total1,events2,total2\nA,3,50,9,50\nA,4,50,9,50\n").unwrap();
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("results.csv:3: study \"A\" already appears on line 2"), "{err}");
+
+    std::fs::write(&file, "study,events1,total1,events2,total2\nA,3,50,9,50\nB,4,50,9,50\n").unwrap();
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "XX"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--measure: unknown measure \"XX\""), "{err}");
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR", "--pooling", "peto"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Peto's method gives an odds ratio"), "{err}");
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR", "--forest", "plot.gif"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("plot.gif: a plot's extension must be .svg, .png or .pdf"), "{err}");
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR", "--subgroup", "dose"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no `dose` column, which --subgroup needs"), "{err}");
+}

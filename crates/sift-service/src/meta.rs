@@ -1,0 +1,790 @@
+//! Meta-analysis of a table of study results: read the studies from a CSV file, compute
+//! their effect sizes, pool them, and draw the forest and funnel plots.
+//!
+//! The numbers come from `sift-stats`; the plots from `sift-report::forest`. This module reads
+//! the file (every problem names the file, the line and the column) and joins the two.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+use sift_report::forest::{
+    ForestGroup, ForestPlot, ForestRow, ForestSummary, FunnelPlot, FunnelPoint, Scale,
+};
+use sift_stats::effect::{self, Effect};
+use sift_stats::mh::Table;
+pub use sift_stats::{Egger, Fit, Measure, Method, PooledTable, SubgroupAnalysis, Test};
+
+use crate::{ServiceError, ServiceResult};
+
+/// How the studies are pooled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Pooling {
+    /// Inverse-variance weights, with the chosen tau² method.
+    InverseVariance,
+    /// Mantel-Haenszel (2x2 tables; common effect).
+    MantelHaenszel,
+    /// Peto's odds ratio (2x2 tables; common effect).
+    Peto,
+}
+
+impl std::str::FromStr for Pooling {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "iv" | "inverse-variance" => Ok(Pooling::InverseVariance),
+            "mh" | "mantel-haenszel" => Ok(Pooling::MantelHaenszel),
+            "peto" => Ok(Pooling::Peto),
+            _ => Err(format!("unknown pooling {s:?}: expected iv, mh or peto")),
+        }
+    }
+}
+
+/// What to compute.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetaSpec {
+    pub measure: Measure,
+    pub method: Method,
+    pub test: Test,
+    pub pooling: Pooling,
+    /// Confidence level of every interval Sift computes (0.95).
+    pub level: f64,
+    /// Confidence level of the intervals in the file (`lower`, `upper` columns).
+    pub input_level: f64,
+    /// A column whose values name each study's subgroup.
+    pub subgroup: Option<String>,
+    /// Numeric columns to regress the effects on.
+    pub moderators: Vec<String>,
+}
+
+impl MetaSpec {
+    pub fn new(measure: Measure) -> MetaSpec {
+        MetaSpec {
+            measure,
+            method: Method::Reml,
+            test: Test::Z,
+            pooling: Pooling::InverseVariance,
+            level: 0.95,
+            input_level: 0.95,
+            subgroup: None,
+            moderators: Vec::new(),
+        }
+    }
+
+    /// Whether the parts of the spec fit together (before any file is read).
+    pub fn check(&self) -> ServiceResult<()> {
+        if self.pooling != Pooling::InverseVariance {
+            if !self.measure.is_binary() {
+                return Err(invalid("--pooling", "Mantel-Haenszel and Peto pool 2x2 tables (RR, OR or RD)"));
+            }
+            if self.pooling == Pooling::Peto && self.measure != Measure::OddsRatio {
+                return Err(invalid("--pooling", "Peto's method gives an odds ratio: use --measure OR"));
+            }
+            if self.subgroup.is_some() || !self.moderators.is_empty() {
+                return Err(invalid(
+                    "--pooling",
+                    "subgroups and moderators are analysed with inverse-variance pooling (iv)",
+                ));
+            }
+        }
+        for (name, level) in [("--level", self.level), ("--input-level", self.input_level)] {
+            if !(level > 0.5 && level < 1.0) {
+                return Err(invalid(name, format!("{level} is not a confidence level between 0.5 and 1")));
+            }
+        }
+        Ok(())
+    }
+
+    fn options(&self) -> sift_stats::Options {
+        sift_stats::Options { method: self.method, test: self.test, level: self.level }
+    }
+}
+
+/// One row of the file.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetaStudy {
+    pub label: String,
+    /// The line of the file it came from.
+    pub line: u64,
+    /// `None` when the study cannot be estimated (the reason is in `not_estimable`).
+    pub effect: Option<Effect>,
+    pub not_estimable: Option<String>,
+    pub table: Option<Table2>,
+    pub subgroup: Option<String>,
+    pub moderators: Vec<f64>,
+}
+
+/// A 2x2 table as the file gave it (serialisable twin of `sift_stats::mh::Table`).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Table2 {
+    pub events1: f64,
+    pub total1: f64,
+    pub events2: f64,
+    pub total2: f64,
+}
+
+/// The whole analysis.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MetaAnalysis {
+    pub source: String,
+    pub spec: MetaSpec,
+    pub studies: Vec<MetaStudy>,
+    /// The inverse-variance model over the estimable studies (always computed: with MH or Peto
+    /// pooling it gives the heterogeneity statistics' context and the funnel's centre).
+    pub fit: Fit,
+    /// Mantel-Haenszel or Peto, when asked for.
+    pub pooled_table: Option<PooledTable>,
+    pub subgroups: Option<SubgroupAnalysis>,
+    /// Meta-regression on the moderators.
+    pub regression: Option<Fit>,
+    /// Egger's test, or why it was not run.
+    pub egger: Result<Egger, String>,
+}
+
+fn invalid(at: impl Into<String>, message: impl Into<String>) -> ServiceError {
+    ServiceError::invalid(at, message)
+}
+
+/// The column names each kind of input needs (first name is the one messages use).
+const LABEL: &[&str] = &["study", "label", "author", "id"];
+const EVENTS1: &[&str] = &["events1", "e1", "event1"];
+const TOTAL1: &[&str] = &["total1", "n1"];
+const EVENTS2: &[&str] = &["events2", "e2", "event2"];
+const TOTAL2: &[&str] = &["total2", "n2"];
+const MEAN1: &[&str] = &["mean1", "m1"];
+const SD1: &[&str] = &["sd1"];
+const N1: &[&str] = &["n1", "total1"];
+const MEAN2: &[&str] = &["mean2", "m2"];
+const SD2: &[&str] = &["sd2"];
+const N2: &[&str] = &["n2", "total2"];
+const ESTIMATE: &[&str] = &["estimate", "effect"];
+const LOWER: &[&str] = &["lower", "ci_lower", "lcl"];
+const UPPER: &[&str] = &["upper", "ci_upper", "ucl"];
+const SE: &[&str] = &["se", "std_error"];
+const YI: &[&str] = &["yi"];
+const VI: &[&str] = &["vi"];
+
+/// Reads the studies of `path` for `spec`: a CSV (comma, semicolon or tab separated) with a
+/// header row. Every problem names the file, the line and the column.
+pub fn read_meta_csv(path: &Path, spec: &MetaSpec) -> ServiceResult<Vec<MetaStudy>> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|source| ServiceError::Io { path: shown.clone(), source })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        invalid(&shown, format!("not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+    })?;
+    read_meta_text(&shown, &text, spec)
+}
+
+/// [`read_meta_csv`] of text already read; `shown` names it in messages.
+pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult<Vec<MetaStudy>> {
+    spec.check()?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader =
+        csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).from_reader(text.as_bytes());
+    let csv_error = |e: &csv::Error| {
+        let line = e.position().map_or(String::new(), |p| format!(":{}", p.line()));
+        invalid(format!("{shown}{line}"), e.to_string())
+    };
+    let headers: Vec<String> =
+        reader.headers().map_err(|e| csv_error(&e))?.iter().map(|h| h.trim().to_string()).collect();
+    let find =
+        |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h.eq_ignore_ascii_case(n)));
+    let header_list = headers.join(", ");
+    let need = |names: &[&str], why: &str| {
+        find(names).ok_or_else(|| {
+            invalid(
+                format!("{shown}:1"),
+                format!("no `{}` column, which {why} needs (the header has: {header_list})", names[0]),
+            )
+        })
+    };
+    enum Columns {
+        Binary([usize; 4]),
+        Continuous([usize; 6]),
+        Interval([usize; 3]),
+        Se([usize; 2]),
+        YiVi([usize; 2]),
+    }
+    let measure = spec.measure;
+    let what = measure.name();
+    let columns = if measure.is_binary() {
+        Columns::Binary([
+            need(EVENTS1, what)?,
+            need(TOTAL1, what)?,
+            need(EVENTS2, what)?,
+            need(TOTAL2, what)?,
+        ])
+    } else if measure.is_continuous() {
+        Columns::Continuous([
+            need(MEAN1, what)?,
+            need(SD1, what)?,
+            need(N1, what)?,
+            need(MEAN2, what)?,
+            need(SD2, what)?,
+            need(N2, what)?,
+        ])
+    } else if let (Some(y), Some(v)) = (find(YI), find(VI)) {
+        Columns::YiVi([y, v])
+    } else if let (Some(e), Some(l), Some(u)) = (find(ESTIMATE), find(LOWER), find(UPPER)) {
+        Columns::Interval([e, l, u])
+    } else if let (Some(e), Some(s)) = (find(ESTIMATE), find(SE)) {
+        Columns::Se([e, s])
+    } else {
+        return Err(invalid(
+            format!("{shown}:1"),
+            format!(
+                "a {} needs columns estimate, lower and upper (its confidence interval), or estimate and se, or yi and vi (the header has: {header_list})",
+                what.to_lowercase()
+            ),
+        ));
+    };
+    let label_col = find(LABEL);
+    let subgroup_col = spec.subgroup.as_deref().map(|name| need(&[name], "--subgroup")).transpose()?;
+    let moderator_cols = spec
+        .moderators
+        .iter()
+        .map(|name| need(&[name.as_str()], "--moderator"))
+        .collect::<ServiceResult<Vec<_>>>()?;
+
+    let mut studies = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| csv_error(&e))?;
+        let line = row.position().map_or(0, |p| p.line());
+        if row.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let at = format!("{shown}:{line}");
+        let cell = |col: usize| row.get(col).unwrap_or("").trim();
+        let number = |col: usize| -> ServiceResult<f64> {
+            let raw = cell(col);
+            let name = &headers[col];
+            if raw.is_empty() {
+                return Err(invalid(&at, format!("column `{name}` is empty")));
+            }
+            raw.replace(',', ".")
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| invalid(&at, format!("column `{name}`: {raw:?} is not a number")))
+        };
+        let label = label_col
+            .map(|c| cell(c).to_string())
+            .filter(|l| !l.is_empty())
+            .unwrap_or_else(|| format!("Study {}", studies.len() + 1));
+        if let Some(first) = seen.insert(label.clone(), line) {
+            return Err(invalid(
+                &at,
+                format!("study {label:?} already appears on line {first}; give each row its own label"),
+            ));
+        }
+        let mut table = None;
+        let computed: Result<Effect, String> = match &columns {
+            Columns::Binary([e1, n1, e2, n2]) => {
+                let t = Table2 {
+                    events1: number(*e1)?,
+                    total1: number(*n1)?,
+                    events2: number(*e2)?,
+                    total2: number(*n2)?,
+                };
+                table = Some(t);
+                effect::two_by_two(measure, t.events1, t.total1, t.events2, t.total2)
+            }
+            Columns::Continuous([m1, s1, n1, m2, s2, n2]) => effect::means(
+                measure,
+                number(*m1)?,
+                number(*s1)?,
+                number(*n1)?,
+                number(*m2)?,
+                number(*s2)?,
+                number(*n2)?,
+            ),
+            Columns::Interval([e, l, u]) => {
+                effect::from_ci(measure.is_ratio(), number(*e)?, number(*l)?, number(*u)?, spec.input_level)
+            }
+            Columns::Se([e, s]) => effect::from_se(measure.is_ratio(), number(*e)?, number(*s)?),
+            Columns::YiVi([y, v]) => {
+                let (yi, vi) = (number(*y)?, number(*v)?);
+                if vi > 0.0 {
+                    Ok(Effect { yi, vi })
+                } else {
+                    Err(format!("vi must be more than 0, not {vi}"))
+                }
+            }
+        };
+        let (effect, not_estimable) = match computed {
+            Ok(e) => (Some(e), None),
+            // A table without events in either arm is a fact about the study, not an error.
+            Err(reason) if reason.starts_with("not estimable") => (None, Some(reason)),
+            Err(reason) => return Err(invalid(&at, reason)),
+        };
+        let subgroup = match subgroup_col {
+            Some(c) if cell(c).is_empty() => {
+                return Err(invalid(&at, format!("column `{}` (the subgroup) is empty", headers[c])));
+            }
+            Some(c) => Some(cell(c).to_string()),
+            None => None,
+        };
+        let moderators = moderator_cols.iter().map(|c| number(*c)).collect::<ServiceResult<Vec<_>>>()?;
+        studies.push(MetaStudy { label, line, effect, not_estimable, table, subgroup, moderators });
+    }
+    if studies.is_empty() {
+        return Err(invalid(shown, "no studies after the header"));
+    }
+    Ok(studies)
+}
+
+fn stats_error(source: &str, studies: &[&MetaStudy], e: sift_stats::StatsError) -> ServiceError {
+    match e {
+        sift_stats::StatsError::Study { study, what } => {
+            let s = studies[study - 1];
+            invalid(format!("{source}:{}", s.line), format!("{}: {what}", s.label))
+        }
+        other => invalid(source, other.to_string()),
+    }
+}
+
+/// Pools `studies` as `spec` says. Studies that are not estimable are listed, not pooled.
+pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> ServiceResult<MetaAnalysis> {
+    spec.check()?;
+    let estimable: Vec<&MetaStudy> = studies.iter().filter(|s| s.effect.is_some()).collect();
+    if estimable.is_empty() {
+        return Err(invalid(source, "no study has an estimable effect"));
+    }
+    let yi: Vec<f64> = estimable.iter().map(|s| s.effect.map_or(f64::NAN, |e| e.yi)).collect();
+    let vi: Vec<f64> = estimable.iter().map(|s| s.effect.map_or(f64::NAN, |e| e.vi)).collect();
+    let options = spec.options();
+    let fit = sift_stats::fit(&yi, &vi, None, options).map_err(|e| stats_error(source, &estimable, e))?;
+    let tables = || -> Vec<Table> {
+        studies
+            .iter()
+            .filter_map(|s| s.table)
+            .map(|t| Table { events1: t.events1, total1: t.total1, events2: t.events2, total2: t.total2 })
+            .collect()
+    };
+    let pooled_table = match spec.pooling {
+        Pooling::InverseVariance => None,
+        Pooling::MantelHaenszel => Some(sift_stats::mantel_haenszel(spec.measure, &tables(), spec.level)),
+        Pooling::Peto => Some(sift_stats::peto(&tables(), spec.level)),
+    }
+    .transpose()
+    .map_err(|e| invalid(source, e.to_string()))?;
+    let subgroups = match &spec.subgroup {
+        Some(_) => {
+            let names: Vec<String> =
+                estimable.iter().map(|s| s.subgroup.clone().unwrap_or_default()).collect();
+            Some(
+                sift_stats::subgroups(&yi, &vi, &names, options)
+                    .map_err(|e| stats_error(source, &estimable, e))?,
+            )
+        }
+        None => None,
+    };
+    let regression = if spec.moderators.is_empty() {
+        None
+    } else {
+        let moderators = sift_stats::Moderators {
+            names: spec.moderators.clone(),
+            columns: (0..spec.moderators.len())
+                .map(|j| estimable.iter().map(|s| s.moderators[j]).collect())
+                .collect(),
+        };
+        Some(
+            sift_stats::fit(&yi, &vi, Some(&moderators), options)
+                .map_err(|e| stats_error(source, &estimable, e))?,
+        )
+    };
+    let egger = sift_stats::egger(&yi, &vi).map_err(|e| e.to_string());
+    Ok(MetaAnalysis {
+        source: source.to_string(),
+        spec: spec.clone(),
+        studies,
+        fit,
+        pooled_table,
+        subgroups,
+        regression,
+        egger,
+    })
+}
+
+/// `p < 0.001` or `p = 0.042`.
+fn p_text(p: f64) -> String {
+    if p < 0.001 { "p < 0.001".into() } else { format!("p = {p:.3}") }
+}
+
+impl MetaAnalysis {
+    fn shown(&self, v: f64) -> f64 {
+        if self.spec.measure.is_ratio() { v.exp() } else { v }
+    }
+
+    /// The pooled estimate the report leads with: Mantel-Haenszel/Peto when asked for, else the model's.
+    pub fn headline(&self) -> (String, f64, f64, f64) {
+        match &self.pooled_table {
+            Some(t) => (format!("Common effect ({})", t.method), t.estimate, t.ci_lower, t.ci_upper),
+            None => {
+                let b = self.fit.pooled();
+                (self.spec.method.name().to_string(), b.estimate, b.ci_lower, b.ci_upper)
+            }
+        }
+    }
+
+    /// One line of heterogeneity statistics for a fit.
+    fn heterogeneity_line(&self, fit: &Fit) -> String {
+        let h = &fit.heterogeneity;
+        let mut line = String::from("Heterogeneity: ");
+        if fit.method.is_random() {
+            let _ = write!(line, "τ² = {:.4}", fit.tau2);
+            if let Some((l, u)) = fit.tau2_ci {
+                let _ = write!(line, " [{l:.4}, {u:.4}]");
+            }
+            line.push_str("; ");
+        }
+        match (h.i2, h.p_value) {
+            (Some(i2), Some(p)) => {
+                let _ = write!(line, "I² = {i2:.0}%; Q = {:.2}, df = {}, {}", h.q, h.df, p_text(p));
+            }
+            _ => line.push_str("not applicable (one study)"),
+        }
+        line
+    }
+
+    /// The analysis as text, for a terminal or a report.
+    pub fn summary(&self) -> String {
+        let spec = &self.spec;
+        let level = (spec.level * 100.0).round();
+        let mut out = String::new();
+        let n_pooled = self.studies.iter().filter(|s| s.effect.is_some()).count();
+        let _ = writeln!(
+            out,
+            "{}: {} of {} studies pooled; {}; {}{}",
+            self.source,
+            n_pooled,
+            self.studies.len(),
+            spec.measure.name(),
+            match spec.pooling {
+                Pooling::InverseVariance => spec.method.name().to_string(),
+                Pooling::MantelHaenszel => "Mantel-Haenszel".into(),
+                Pooling::Peto => "Peto".into(),
+            },
+            if spec.test == Test::Z || spec.pooling != Pooling::InverseVariance {
+                String::new()
+            } else {
+                format!(
+                    "; Hartung-Knapp-Sidik-Jonkman{}",
+                    if spec.test == Test::HksjAdhoc { " (ad hoc)" } else { "" }
+                )
+            }
+        );
+        let width = self.studies.iter().map(|s| s.label.chars().count()).max().unwrap_or(5).max(5);
+        let code = spec.measure.code();
+        let _ = writeln!(
+            out,
+            "\n{:width$}  {:>9}  {:>20}  {:>7}",
+            "study",
+            code,
+            format!("{level}% CI"),
+            "weight"
+        );
+        let crit = sift_stats::z_crit(spec.level);
+        for (s, weight) in self.studies.iter().zip(self.study_weights()) {
+            match s.effect {
+                Some(e) => {
+                    let half = crit * e.se();
+                    let _ = writeln!(
+                        out,
+                        "{:width$}  {:>9.2}  {:>20}  {:>6.1}%",
+                        s.label,
+                        self.shown(e.yi),
+                        format!("[{:.2}, {:.2}]", self.shown(e.yi - half), self.shown(e.yi + half)),
+                        weight.unwrap_or(0.0)
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "{:width$}  {}",
+                        s.label,
+                        s.not_estimable.as_deref().unwrap_or("not estimable")
+                    );
+                }
+            }
+        }
+        if let Some(sub) = &self.subgroups {
+            for g in &sub.groups {
+                let b = g.fit.pooled();
+                let _ = writeln!(
+                    out,
+                    "\nSubgroup {} ({} studies): {code} {:.2} [{:.2}, {:.2}]",
+                    g.name,
+                    g.fit.k,
+                    self.shown(b.estimate),
+                    self.shown(b.ci_lower),
+                    self.shown(b.ci_upper)
+                );
+                if g.fit.k > 1 {
+                    let _ = writeln!(out, "  {}", self.heterogeneity_line(&g.fit));
+                }
+            }
+            if let Some(p) = sub.p_value {
+                let _ = writeln!(
+                    out,
+                    "Test for subgroup differences: Q = {:.2}, df = {}, {}; I² = {:.0}%",
+                    sub.q_between,
+                    sub.df,
+                    p_text(p),
+                    sub.i2.unwrap_or(0.0)
+                );
+            }
+        }
+        let (name, est, lo, hi) = self.headline();
+        let _ = writeln!(
+            out,
+            "\n{name}: {code} {:.2} [{:.2}, {:.2}]",
+            self.shown(est),
+            self.shown(lo),
+            self.shown(hi)
+        );
+        match &self.pooled_table {
+            Some(t) => {
+                let _ = writeln!(out, "  z = {:.2}, {}", t.z, p_text(t.p_value));
+                if let (Some(i2), Some(p)) = (t.i2, t.q_p_value) {
+                    let _ = writeln!(
+                        out,
+                        "  Heterogeneity: I² = {i2:.0}%; Q = {:.2}, df = {}, {}",
+                        t.q,
+                        t.q_df,
+                        p_text(p)
+                    );
+                }
+            }
+            None => {
+                let b = self.fit.pooled();
+                let stat = if self.fit.df.is_some() { "t" } else { "z" };
+                let df = self.fit.df.map_or(String::new(), |d| format!(" (df = {d})"));
+                let _ = writeln!(out, "  {stat} = {:.2}{df}, {}", b.statistic, p_text(b.p_value));
+                if let (Some((l, u)), true) = (self.fit.prediction, self.fit.method.is_random()) {
+                    let _ =
+                        writeln!(out, "  Prediction interval: [{:.2}, {:.2}]", self.shown(l), self.shown(u));
+                }
+                let _ = writeln!(out, "  {}", self.heterogeneity_line(&self.fit));
+            }
+        }
+        if let Some(r) = &self.regression {
+            let _ = writeln!(
+                out,
+                "\nMeta-regression on {} ({} studies; τ² by {}):",
+                spec.moderators.join(", "),
+                r.k,
+                r.method.code()
+            );
+            let _ = writeln!(
+                out,
+                "  {:12} {:>10} {:>9} {:>21} {:>10}",
+                "coefficient",
+                "estimate",
+                "se",
+                format!("{level}% CI"),
+                "p"
+            );
+            for c in &r.coefficients {
+                let _ = writeln!(
+                    out,
+                    "  {:12} {:>10.4} {:>9.4} {:>21} {:>10}",
+                    c.name,
+                    c.estimate,
+                    c.se,
+                    format!("[{:.4}, {:.4}]", c.ci_lower, c.ci_upper),
+                    p_text(c.p_value)
+                );
+            }
+            let m = &r.moderator_test;
+            let test = match m.df2 {
+                Some(df2) => format!("F({}, {df2}) = {:.2}", m.df1, m.statistic),
+                None => format!("QM = {:.2}, df = {}", m.statistic, m.df1),
+            };
+            let _ = writeln!(out, "  Test of moderators: {test}, {}", p_text(m.p_value));
+            let line = self.heterogeneity_line(r);
+            let _ = writeln!(out, "  Residual heterogeneity: {}", line.trim_start_matches("Heterogeneity: "));
+        }
+        match &self.egger {
+            Ok(e) => {
+                let _ = writeln!(
+                    out,
+                    "\nEgger's test: intercept {:.2} (SE {:.2}), t = {:.2}, df = {}, {}{}",
+                    e.bias,
+                    e.bias_se,
+                    e.t,
+                    e.df,
+                    p_text(e.p_value),
+                    if e.k < 10 {
+                        " (fewer than 10 studies: little power, Cochrane Handbook 13.3.5.4)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+            Err(why) => {
+                let _ = writeln!(out, "\nEgger's test: not run ({why})");
+            }
+        }
+        out
+    }
+
+    /// Each study's share of the pooled weight, in the file's order (`None` when not pooled):
+    /// Mantel-Haenszel/Peto's over every table, or the model's over the estimable studies.
+    pub fn study_weights(&self) -> Vec<Option<f64>> {
+        let mut model = self.fit.weights.iter();
+        self.studies
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match (&self.pooled_table, s.effect) {
+                (Some(t), Some(_)) => t.weights.get(i).copied(),
+                (None, Some(_)) => model.next().copied(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn scale(&self) -> Scale {
+        if self.spec.measure.is_ratio() { Scale::Log } else { Scale::Linear }
+    }
+
+    fn summary_for(&self, label: String, fit: &Fit) -> ForestSummary {
+        let b = fit.pooled();
+        ForestSummary {
+            label,
+            estimate: b.estimate,
+            ci_lower: b.ci_lower,
+            ci_upper: b.ci_upper,
+            prediction: if fit.method.is_random() && fit.k > 2 { fit.prediction } else { None },
+            note: (fit.k > 1).then(|| self.heterogeneity_line(fit)),
+        }
+    }
+
+    /// The forest plot: every study (subgroups in turn when there are any) and the pooled effect.
+    pub fn forest(&self, title: Option<String>) -> ForestPlot {
+        let crit = sift_stats::z_crit(self.spec.level);
+        let row = |s: &MetaStudy, weight: Option<f64>| match s.effect {
+            Some(e) => ForestRow {
+                label: s.label.clone(),
+                estimate: e.yi,
+                ci_lower: e.yi - crit * e.se(),
+                ci_upper: e.yi + crit * e.se(),
+                weight_percent: weight,
+            },
+            None => ForestRow {
+                label: s.label.clone(),
+                estimate: f64::NAN,
+                ci_lower: f64::NAN,
+                ci_upper: f64::NAN,
+                weight_percent: None,
+            },
+        };
+        let weight_of = self.study_weights();
+        let groups = match &self.subgroups {
+            Some(sub) => {
+                // The subgroups' studies are numbered among the estimable ones; each row keeps
+                // its share of the overall weight, so squares compare across subgroups.
+                let estimable: Vec<usize> =
+                    (0..self.studies.len()).filter(|&i| self.studies[i].effect.is_some()).collect();
+                sub.groups
+                    .iter()
+                    .map(|g| ForestGroup {
+                        heading: Some(g.name.clone()),
+                        rows: g
+                            .studies
+                            .iter()
+                            .map(|&i| row(&self.studies[estimable[i]], weight_of[estimable[i]]))
+                            .collect(),
+                        summary: Some(self.summary_for(format!("Subtotal ({})", g.name), &g.fit)),
+                    })
+                    .collect()
+            }
+            None => vec![ForestGroup {
+                heading: None,
+                rows: self.studies.iter().zip(&weight_of).map(|(s, w)| row(s, *w)).collect(),
+                summary: None,
+            }],
+        };
+        let overall = match &self.pooled_table {
+            Some(t) => ForestSummary {
+                label: format!("Common effect ({})", t.method),
+                estimate: t.estimate,
+                ci_lower: t.ci_lower,
+                ci_upper: t.ci_upper,
+                prediction: None,
+                note: match (t.i2, t.q_p_value) {
+                    (Some(i2), Some(p)) => Some(format!(
+                        "Heterogeneity: I² = {i2:.0}%; Q = {:.2}, df = {}, {}",
+                        t.q,
+                        t.q_df,
+                        p_text(p)
+                    )),
+                    _ => None,
+                },
+            },
+            None => self.summary_for(self.spec.method.name().to_string(), &self.fit),
+        };
+        let footnote = self.subgroups.as_ref().and_then(|sub| {
+            sub.p_value.map(|p| {
+                format!(
+                    "Test for subgroup differences: Q = {:.2}, df = {}, {}",
+                    sub.q_between,
+                    sub.df,
+                    p_text(p)
+                )
+            })
+        });
+        ForestPlot {
+            title,
+            measure: self.spec.measure.name().to_string(),
+            scale: self.scale(),
+            groups,
+            overall: Some(overall),
+            footnote,
+            favours: None,
+            null_line: Some(0.0),
+            decimals: 2,
+        }
+    }
+
+    /// The funnel plot, centred on the common-effect estimate, with Egger's test under it.
+    pub fn funnel(&self, title: Option<String>) -> FunnelPlot {
+        let points = self
+            .studies
+            .iter()
+            .filter_map(|s| {
+                s.effect.map(|e| FunnelPoint { label: s.label.clone(), estimate: e.yi, se: e.se() })
+            })
+            .collect::<Vec<_>>();
+        let yi: Vec<f64> = points.iter().map(|p| p.estimate).collect();
+        let vi: Vec<f64> = points.iter().map(|p| p.se * p.se).collect();
+        let common = sift_stats::Options { method: Method::Common, ..self.spec.options() };
+        let center = sift_stats::fit(&yi, &vi, None, common)
+            .map_or(self.fit.pooled().estimate, |f| f.pooled().estimate);
+        FunnelPlot {
+            title,
+            measure: self.spec.measure.name().to_string(),
+            scale: self.scale(),
+            points,
+            center,
+            note: self.egger.as_ref().ok().map(|e| {
+                format!(
+                    "Egger's test: intercept {:.2} (SE {:.2}), t = {:.2}, df = {}, {}",
+                    e.bias,
+                    e.bias_se,
+                    e.t,
+                    e.df,
+                    p_text(e.p_value)
+                )
+            }),
+        }
+    }
+}
