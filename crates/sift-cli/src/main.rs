@@ -108,8 +108,8 @@ enum Command {
     Import(cmd::export::ImportArgs),
     /// Replay a labelled set through the ranking model: order, metrics, recall curve.
     Simulate(cmd::simulate::Args),
-    /// Meta-analysis of study results in a CSV file: pooled effect, heterogeneity, subgroups,
-    /// meta-regression, Egger's test, forest and funnel plots.
+    /// Meta-analysis of study results (a CSV file, or a review's charting form): pooled effect,
+    /// heterogeneity, subgroups, meta-regression, Egger's test, forest and funnel plots.
     Meta(cmd::meta::Args),
     /// Convert bibliographic files between formats, without a review.
     Convert(cmd::convert::Args),
@@ -221,7 +221,7 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Import(args) => cmd::export::import(args, context).await,
         Command::Convert(args) => cmd::convert::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
-        Command::Meta(args) => cmd::meta::run(args),
+        Command::Meta(args) => cmd::meta::run(args, context).await,
         Command::Log(args) => cmd::init::log(args, context).await,
         Command::Tour(args) => cmd::tour::run(args, context).await,
         Command::Example(args) => cmd::example::run(args, context).await,

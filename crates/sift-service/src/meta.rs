@@ -788,3 +788,151 @@ impl MetaAnalysis {
         }
     }
 }
+
+/// The studies of a review's charting form as a table `sift meta` reads: one row per citation
+/// with consensus values (in `stream`, when named), labelled by its study (or first author and
+/// year). Each field is a column under its key; an intervention/control pair (`integer_pair`)
+/// is two, `KEY1` and `KEY2` (a field `events` gives `events1` and `events2`). `renames` maps
+/// a column the reader needs to the column that holds it (`("total1", "randomised1")`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormTable {
+    /// The table as CSV text.
+    pub text: String,
+    /// Each data row's citation and label, in order (row i is CSV line i + 2).
+    pub rows: Vec<(sift_domain::CitationId, String)>,
+    pub columns: Vec<String>,
+}
+
+fn cell_text(value: &sift_domain::charting::Value) -> String {
+    match value {
+        sift_domain::charting::Value::Number(n) => n.to_string(),
+        other => crate::assignable_text(other),
+    }
+}
+
+impl crate::Service {
+    /// The consensus values of `form` as a table (see [`FormTable`]).
+    pub async fn meta_table(
+        &self,
+        form: &str,
+        stream: Option<&str>,
+        renames: &[(String, String)],
+    ) -> ServiceResult<FormTable> {
+        use sift_domain::charting::{FieldKind, Value};
+
+        let (definition, consensus) = self.chart_consensus(form).await?;
+        let mut conn = self.store.read().await?;
+        if let Some(name) = stream
+            && !sift_store::reviews::list_streams(&mut conn, self.review.id)
+                .await?
+                .iter()
+                .any(|s| s.name == name)
+        {
+            return Err(invalid("--stream", format!("the review has no stream {name:?}")));
+        }
+        let (canonical, label_of) = self.citation_records_and_studies(&mut conn, stream).await?;
+        let mut columns: Vec<String> = vec!["study".into()];
+        for field in &definition.fields {
+            match field.kind {
+                FieldKind::IntegerPair => {
+                    columns.push(format!("{}1", field.key));
+                    columns.push(format!("{}2", field.key));
+                }
+                FieldKind::Group { .. } => {}
+                _ => columns.push(field.key.clone()),
+            }
+        }
+        for (to, from) in renames {
+            let Some(at) = columns.iter().position(|c| c == from) else {
+                return Err(invalid(
+                    "--column",
+                    format!(
+                        "{to}={from}: form {form:?} has no column {from:?} (it has: {})",
+                        columns[1..].join(", ")
+                    ),
+                ));
+            };
+            columns[at] = to.clone();
+        }
+        let mut rows = Vec::new();
+        for (citation, values) in &consensus {
+            let Some(&record) = canonical.get(citation) else { continue };
+            let label = match label_of.get(citation) {
+                Some(label) => label.clone(),
+                None => {
+                    let reference =
+                        sift_store::records::record_by_id(&mut conn, self.review.id, record).await?.reference;
+                    match (reference.authors.first(), reference.year) {
+                        (Some(a), Some(y)) => format!("{} {y}", a.family),
+                        (Some(a), None) => a.family.clone(),
+                        _ => format!("Citation {}", citation.0),
+                    }
+                }
+            };
+            let mut cells = vec![label.clone()];
+            for field in &definition.fields {
+                let value = values.get(&field.key);
+                match field.kind {
+                    FieldKind::IntegerPair => {
+                        let (i, c) = match value {
+                            Some(Value::Pair { intervention, control, .. }) => (*intervention, *control),
+                            _ => (None, None),
+                        };
+                        cells.push(i.map(|v| v.to_string()).unwrap_or_default());
+                        cells.push(c.map(|v| v.to_string()).unwrap_or_default());
+                    }
+                    FieldKind::Group { .. } => {}
+                    _ => cells.push(value.map(cell_text).unwrap_or_default()),
+                }
+            }
+            rows.push((*citation, label, cells));
+        }
+        // Alphabetical by study, as RevMan lists them.
+        rows.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.0.cmp(&b.0.0)));
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        let io = |e: csv::Error| invalid(form, e.to_string());
+        writer.write_record(&columns).map_err(io)?;
+        for (_, _, cells) in &rows {
+            writer.write_record(cells).map_err(io)?;
+        }
+        let text = String::from_utf8(writer.into_inner().map_err(|e| invalid(form, e.to_string()))?)
+            .map_err(|e| invalid(form, e.to_string()))?;
+        Ok(FormTable { text, rows: rows.into_iter().map(|(c, l, _)| (c, l)).collect(), columns })
+    }
+
+    /// A meta-analysis of the consensus values of `form` (see [`Service::meta_table`]). A bad
+    /// value is reported by citation and study label.
+    pub async fn meta_analysis(
+        &self,
+        form: &str,
+        stream: Option<&str>,
+        renames: &[(String, String)],
+        spec: &MetaSpec,
+    ) -> ServiceResult<MetaAnalysis> {
+        let table = self.meta_table(form, stream, renames).await?;
+        if table.rows.is_empty() {
+            return Err(invalid(
+                form,
+                "no citation has settled (consensus) values on this form yet: settle charting first (`sift chart settle`)",
+            ));
+        }
+        let shown = format!("form {form}");
+        let located = |e: ServiceError| match e {
+            ServiceError::Invalid { field, message } => {
+                let row = field
+                    .strip_prefix(&format!("{shown}:"))
+                    .and_then(|line| line.parse::<usize>().ok())
+                    .and_then(|line| table.rows.get(line.wrapping_sub(2)));
+                match row {
+                    Some((citation, label)) => {
+                        ServiceError::invalid(format!("{shown}, citation {} ({label})", citation.0), message)
+                    }
+                    None => ServiceError::Invalid { field, message },
+                }
+            }
+            other => other,
+        };
+        let studies = read_meta_text(&shown, &table.text, spec).map_err(located)?;
+        meta_analyse(&shown, studies, spec).map_err(located)
+    }
+}

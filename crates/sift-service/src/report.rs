@@ -133,7 +133,7 @@ impl Service {
 
     /// Each citation's canonical record and the label of the study it reports, over every
     /// stream or only the one named.
-    async fn citation_records_and_studies(
+    pub(crate) async fn citation_records_and_studies(
         &self,
         conn: &mut sift_store::Conn,
         only: Option<&str>,

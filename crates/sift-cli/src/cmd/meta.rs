@@ -1,12 +1,13 @@
-//! `sift meta`: a meta-analysis of study results in a CSV file - effect sizes, the pooled
-//! effect, heterogeneity, subgroups, meta-regression, Egger's test - with forest and funnel
-//! plots.
+//! `sift meta`: a meta-analysis of study results - from a CSV file, or from a review's
+//! charting form - with effect sizes, the pooled effect, heterogeneity, subgroups,
+//! meta-regression, Egger's test, and forest and funnel plots.
 
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use sift_service::meta::{Measure, MetaSpec, Method, Pooling, Test};
 
+use crate::Context;
 use crate::cmd::UsageError;
 use crate::cmd::report::write_drawing;
 
@@ -15,7 +16,19 @@ pub struct Args {
     /// A CSV (or semicolon/tab separated) file, one study per row, with a `study` label column
     /// and, by measure: events1,total1,events2,total2 (RR, OR, RD); mean1,sd1,n1,mean2,sd2,n2
     /// (MD, SMD); estimate,lower,upper or estimate,se or yi,vi (ratio, difference).
+    /// With --form: the review whose charting form holds them.
     pub file: PathBuf,
+    /// Read the studies from this charting form's consensus values (FILE is then the review):
+    /// each field is a column under its key, an intervention/control pair two (`events` gives
+    /// events1 and events2).
+    #[arg(long)]
+    pub form: Option<String>,
+    /// With --form: only the citations of this stream.
+    #[arg(long)]
+    pub stream: Option<String>,
+    /// With --form: take a needed column from another field, `events1=deaths1` (repeatable).
+    #[arg(long = "column", value_name = "NAME=COLUMN")]
+    pub columns: Vec<String>,
     /// RR, OR, RD, MD, SMD (Hedges' g), ratio (e.g. hazard ratios with their CIs) or difference.
     #[arg(long)]
     pub measure: String,
@@ -58,7 +71,7 @@ fn parsed<T: std::str::FromStr<Err = String>>(option: &str, value: &str) -> Resu
     value.parse::<T>().map_err(|e| UsageError(format!("{option}: {e}")).into())
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub async fn run(args: Args, context: &Context) -> Result<()> {
     let mut spec = MetaSpec::new(parsed::<Measure>("--measure", &args.measure)?);
     spec.method = parsed::<Method>("--method", &args.method)?;
     spec.test = parsed::<Test>("--test", &args.test)?;
@@ -78,12 +91,39 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
 
-    let source = args
-        .file
-        .file_name()
-        .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let studies = sift_service::meta::read_meta_csv(&args.file, &spec)?;
-    let analysis = sift_service::meta::meta_analyse(&source, studies, &spec)?;
+    let analysis = match &args.form {
+        Some(form) => {
+            let renames = args
+                .columns
+                .iter()
+                .map(|c| match c.split_once('=') {
+                    Some((to, from)) if !to.trim().is_empty() && !from.trim().is_empty() => {
+                        Ok((to.trim().to_string(), from.trim().to_string()))
+                    }
+                    _ => Err(UsageError(format!("--column: {c:?} is not NAME=COLUMN"))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let locator = context.locator(args.file.to_string_lossy().as_ref())?;
+            let service = sift_service::Service::open(&locator).await?;
+            let analysis = service.meta_analysis(form, args.stream.as_deref(), &renames, &spec).await;
+            service.close().await;
+            analysis?
+        }
+        None => {
+            if args.stream.is_some() || !args.columns.is_empty() {
+                return Err(UsageError(
+                    "--stream and --column go with --form (a review's charting form)".into(),
+                )
+                .into());
+            }
+            let source = args
+                .file
+                .file_name()
+                .map_or_else(|| args.file.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let studies = sift_service::meta::read_meta_csv(&args.file, &spec)?;
+            sift_service::meta::meta_analyse(&source, studies, &spec)?
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&analysis).context("writing JSON")?);
     } else {

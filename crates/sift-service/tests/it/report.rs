@@ -340,3 +340,74 @@ label = "Are the data collection methods adequate?"
 async fn a_review_adds_its_own_appraisal_tools_on_every_backend() {
     on_every_database(custom_tool_story).await;
 }
+
+const OUTCOMES: &str = r#"
+name = "outcomes"
+[[fields]]
+key = "events"
+label = "Tuberculosis cases (I/C)"
+type = "integer_pair"
+[[fields]]
+key = "total"
+label = "Participants (I/C)"
+type = "integer_pair"
+[[fields]]
+key = "latitude"
+label = "Absolute latitude"
+type = "number"
+"#;
+
+/// A meta-analysis reads the consensus values of a charting form: a pair is two columns,
+/// problems name the citation and its study, and settled values only count.
+async fn meta_story(db: TestDatabase) {
+    use sift_service::meta::{Measure, MetaSpec};
+
+    let service = full_review_on(&db).await;
+    let owner = Actor::new("lise");
+    let ellen = Actor::new("ellen");
+    service.add_form(&owner, OUTCOMES).await.unwrap();
+    let spec = MetaSpec::new(Measure::RiskRatio);
+
+    let table = service.meta_table("outcomes", None, &[]).await.unwrap();
+    assert_eq!(table.columns, ["study", "events1", "events2", "total1", "total2", "latitude"]);
+    let err = service.meta_analysis("outcomes", None, &[], &spec).await.unwrap_err();
+    assert!(err.to_string().contains("no citation has settled"), "{err}");
+
+    // A value missing from the consensus is named by citation and study.
+    let set = |pairs: &[(&str, &str)]| {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
+    };
+    service
+        .chart(&ellen, "outcomes", 2, &set(&[("events", "4/11"), ("latitude", "44")]), true)
+        .await
+        .unwrap();
+    service.settle_chart(&owner, "outcomes", 2, Some("ellen"), &[]).await.unwrap();
+    let err = service.meta_analysis("outcomes", None, &[], &spec).await.unwrap_err();
+    assert_eq!(err.to_string(), "form outcomes, citation 2 (Trial A): column `total1` is empty");
+
+    // Settled with the totals: Aronson 1948's risk ratio, 4/123 against 11/139.
+    service.settle_chart(&owner, "outcomes", 2, Some("ellen"), &set(&[("total", "123/139")])).await.unwrap();
+    let analysis = service.meta_analysis("outcomes", None, &[], &spec).await.unwrap();
+    assert_eq!(analysis.studies.len(), 1);
+    assert_eq!(analysis.studies[0].label, "Trial A");
+    assert!((analysis.fit.pooled().estimate - -0.8893).abs() < 5e-5, "{:?}", analysis.fit.pooled());
+    assert!(analysis.summary().contains("Trial A"));
+
+    // A column the reader needs can come from another field.
+    let renamed = [("total1".to_string(), "events1".to_string())];
+    let table = service.meta_table("outcomes", None, &renamed).await.unwrap();
+    assert_eq!(table.columns[1], "total1");
+    let err =
+        service.meta_table("outcomes", None, &[("events1".into(), "deaths1".into())]).await.unwrap_err();
+    assert!(
+        err.to_string().contains("form \"outcomes\" has no column \"deaths1\" (it has: events1, events2"),
+        "{err}"
+    );
+    let err = service.meta_table("outcomes", Some("nope"), &[]).await.unwrap_err();
+    assert!(err.to_string().contains("no stream \"nope\""), "{err}");
+}
+
+#[tokio::test]
+async fn a_meta_analysis_reads_a_charting_forms_consensus_on_every_backend() {
+    on_every_database(meta_story).await;
+}
