@@ -111,6 +111,9 @@ enum Command {
     /// Meta-analysis of study results (a CSV file, or a review's charting form): pooled effect,
     /// heterogeneity, subgroups, meta-regression, Egger's test, forest and funnel plots.
     Meta(cmd::meta::Args),
+    /// Meta-analyses kept with a review and drawn by `sift report`: add specs, list, show.
+    #[command(subcommand)]
+    Analysis(cmd::meta::AnalysisCommand),
     /// Convert bibliographic files between formats, without a review.
     Convert(cmd::convert::Args),
     /// Show the review's audit log.
@@ -222,6 +225,7 @@ async fn run(command: Command, context: &Context) -> anyhow::Result<()> {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Simulate(args) => cmd::simulate::run(args),
         Command::Meta(args) => cmd::meta::run(args, context).await,
+        Command::Analysis(command) => cmd::meta::analysis(command, context).await,
         Command::Log(args) => cmd::init::log(args, context).await,
         Command::Tour(args) => cmd::tour::run(args, context).await,
         Command::Example(args) => cmd::example::run(args, context).await,

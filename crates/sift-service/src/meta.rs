@@ -936,3 +936,226 @@ impl crate::Service {
         meta_analyse(&shown, studies, spec).map_err(located)
     }
 }
+
+/// A meta-analysis kept with the review and drawn by its report: which charting form to read
+/// and how to pool it (`docs/meta.md`). Written by the team as TOML (`[[analyses]]`) or JSON.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisSpec {
+    /// Letters, digits, `-` and `_`; names the report's files.
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub form: String,
+    #[serde(default)]
+    pub stream: Option<String>,
+    pub measure: String,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub test: Option<String>,
+    #[serde(default)]
+    pub pooling: Option<String>,
+    #[serde(default)]
+    pub subgroup: Option<String>,
+    #[serde(default)]
+    pub moderators: Vec<String>,
+    /// Needed column -> the form's column that holds it (`total1 = "randomised1"`).
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub level: Option<f64>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnalysisSpecs {
+    analyses: Vec<AnalysisSpec>,
+}
+
+impl AnalysisSpec {
+    /// The analysis's settings, each checked; errors name the analysis and the key.
+    pub fn meta_spec(&self) -> ServiceResult<MetaSpec> {
+        let at = |key: &str| format!("analysis {}: {key}", self.name);
+        let mut spec = MetaSpec::new(self.measure.parse().map_err(|e: String| invalid(at("measure"), e))?);
+        if let Some(m) = &self.method {
+            spec.method = m.parse().map_err(|e: String| invalid(at("method"), e))?;
+        }
+        if let Some(t) = &self.test {
+            spec.test = t.parse().map_err(|e: String| invalid(at("test"), e))?;
+        }
+        if let Some(p) = &self.pooling {
+            spec.pooling = p.parse().map_err(|e: String| invalid(at("pooling"), e))?;
+        }
+        if let Some(level) = self.level {
+            spec.level = level;
+        }
+        spec.subgroup = self.subgroup.clone();
+        spec.moderators = self.moderators.clone();
+        spec.check().map_err(|e| match e {
+            ServiceError::Invalid { field, message } => invalid(at(field.trim_start_matches("--")), message),
+            other => other,
+        })?;
+        Ok(spec)
+    }
+
+    fn renames(&self) -> Vec<(String, String)> {
+        self.columns.iter().map(|(to, from)| (to.clone(), from.clone())).collect()
+    }
+
+    /// Reads `[[analyses]]` from TOML, or `{"analyses": [...]}` from JSON.
+    pub fn parse_all(text: &str) -> ServiceResult<Vec<AnalysisSpec>> {
+        let specs: AnalysisSpecs = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text).map_err(|e| invalid("analyses (JSON)", e.to_string()))?
+        } else {
+            toml::from_str(text).map_err(|e| invalid("analyses (TOML)", e.to_string()))?
+        };
+        if specs.analyses.is_empty() {
+            return Err(invalid("analyses", "no [[analyses]] in the file"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, a) in specs.analyses.iter().enumerate() {
+            let valid = !a.name.is_empty()
+                && a.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !valid {
+                return Err(invalid(
+                    format!("analysis {}: name", i + 1),
+                    format!("{:?} must be letters, digits, '-' or '_' (it names the report's files)", a.name),
+                ));
+            }
+            if !seen.insert(a.name.clone()) {
+                return Err(invalid(format!("analysis {}: name", a.name), "two analyses have this name"));
+            }
+            a.meta_spec()?;
+        }
+        Ok(specs.analyses)
+    }
+}
+
+impl crate::Service {
+    /// Stores meta-analysis specs (TOML or JSON; an analysis of the same name is replaced),
+    /// each checked against the review's forms and streams. Owners only.
+    pub async fn set_report_analyses(&self, actor: &crate::Actor, text: &str) -> ServiceResult<Vec<String>> {
+        use sift_store::reports::{SpecKind, set_spec};
+
+        let specs = AnalysisSpec::parse_all(text)?;
+        let now = crate::clock::now();
+        {
+            let mut conn = self.store.read().await?;
+            self.require(&mut conn, actor, crate::Permission::Manage).await?;
+        }
+        // Checked against the form's columns as `sift meta` reads them, before anything is stored.
+        for spec in &specs {
+            let table =
+                self.meta_table(&spec.form, spec.stream.as_deref(), &spec.renames()).await.map_err(|e| {
+                    match e {
+                        ServiceError::Invalid { field, message } => invalid(
+                            format!("analysis {}: {}", spec.name, field.trim_start_matches("--")),
+                            message,
+                        ),
+                        ServiceError::NotFound { what, key, hint } => invalid(
+                            format!("analysis {}: form", spec.name),
+                            format!("{what} {key:?} not found{hint}"),
+                        ),
+                        other => other,
+                    }
+                })?;
+            let needed = spec.subgroup.iter().chain(&spec.moderators);
+            for column in needed {
+                if !table.columns.contains(column) {
+                    return Err(invalid(
+                        format!("analysis {}", spec.name),
+                        format!(
+                            "form {:?} has no column {column:?} (it has: {})",
+                            spec.form,
+                            table.columns[1..].join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
+        for spec in &specs {
+            let stored = serde_json::to_string(spec).map_err(|e| invalid("analysis", e.to_string()))?;
+            set_spec(tx.conn(), SpecKind::Analysis, self.review.id, &spec.name, &stored, &now).await?;
+        }
+        let names: Vec<String> = specs.iter().map(|s| s.name.clone()).collect();
+        sift_store::reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "report.analyses_set",
+            None,
+            &serde_json::json!({ "analyses": names }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(names)
+    }
+
+    /// The review's meta-analysis specs, in the order first added.
+    pub async fn report_analyses(&self) -> ServiceResult<Vec<AnalysisSpec>> {
+        let mut conn = self.store.read().await?;
+        sift_store::reports::specs(&mut conn, sift_store::reports::SpecKind::Analysis, self.review.id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                serde_json::from_str(&a.spec).map_err(|e| {
+                    ServiceError::Store(sift_store::StoreError::Corrupt(format!("report_analyses.spec: {e}")))
+                })
+            })
+            .collect()
+    }
+
+    async fn unknown_analysis(&self, name: &str) -> ServiceError {
+        let names: Vec<String> = match self.report_analyses().await {
+            Ok(specs) => specs.into_iter().map(|s| s.name).collect(),
+            Err(e) => return e,
+        };
+        ServiceError::NotFound {
+            what: "analysis",
+            key: name.to_string(),
+            hint: if names.is_empty() {
+                "; the review has no analyses (add them with `sift analysis add`)".into()
+            } else {
+                format!("; the review's analyses are: {}", names.join(", "))
+            },
+        }
+    }
+
+    /// Removes a meta-analysis spec. Owners only.
+    pub async fn remove_report_analysis(&self, actor: &crate::Actor, name: &str) -> ServiceResult<()> {
+        let now = crate::clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
+        let kind = sift_store::reports::SpecKind::Analysis;
+        if !sift_store::reports::remove_spec(tx.conn(), kind, self.review.id, name).await? {
+            drop(tx);
+            return Err(self.unknown_analysis(name).await);
+        }
+        sift_store::reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "report.analysis_removed",
+            Some(name),
+            &serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Runs a stored analysis on the form's current consensus values.
+    pub async fn run_analysis(&self, name: &str) -> ServiceResult<(AnalysisSpec, MetaAnalysis)> {
+        let Some(spec) = self.report_analyses().await?.into_iter().find(|a| a.name == name) else {
+            return Err(self.unknown_analysis(name).await);
+        };
+        let meta = spec.meta_spec()?;
+        let analysis = self.meta_analysis(&spec.form, spec.stream.as_deref(), &spec.renames(), &meta).await?;
+        Ok((spec, analysis))
+    }
+}

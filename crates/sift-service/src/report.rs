@@ -668,6 +668,51 @@ impl Service {
             index.tables(&built);
         }
 
+        // Meta-analyses, on the forms' current consensus values.
+        let analyses = self.report_analyses().await?;
+        if !analyses.is_empty() {
+            let mut sections = Vec::new();
+            for spec in &analyses {
+                let (spec, analysis) = match self.run_analysis(&spec.name).await {
+                    Ok(run) => run,
+                    Err(e) => {
+                        bundle.problems.push(format!("analysis {}: not drawn: {e}", spec.name));
+                        continue;
+                    }
+                };
+                let base = format!("analyses/{}", spec.name);
+                let summary = analysis.summary();
+                let forest = sift_report::forest::forest_svg(&analysis.forest(spec.title.clone()));
+                let funnel = sift_report::forest::funnel_svg(&analysis.funnel(spec.title.clone()));
+                let json = serde_json::to_string_pretty(&analysis)
+                    .map_err(|e| ServiceError::invalid("analysis", e.to_string()))?;
+                let rendered = render::render_png(&forest, 2.0).and_then(|png| {
+                    Ok((png, render::render_pdf(&forest)?, render::render_png(&funnel, 2.0)?))
+                });
+                let (forest_png, forest_pdf, funnel_png) = match rendered {
+                    Ok(files) => files,
+                    Err(e) => {
+                        bundle.problems.push(format!("analysis {}: plots not rendered: {e}", spec.name));
+                        continue;
+                    }
+                };
+                bundle.add(format!("{base}.txt"), summary.clone(), "meta-analysis (text)");
+                bundle.add(format!("{base}.json"), json, "meta-analysis, every number (JSON)");
+                bundle.add(format!("{base}-forest.svg"), forest.clone(), "forest plot (SVG)");
+                bundle.add(format!("{base}-forest.png"), forest_png, "forest plot (PNG)");
+                bundle.add(format!("{base}-forest.pdf"), forest_pdf, "forest plot (PDF)");
+                bundle.add(format!("{base}-funnel.svg"), funnel, "funnel plot (SVG)");
+                bundle.add(format!("{base}-funnel.png"), funnel_png, "funnel plot (PNG)");
+                sections.push(AnalysisSection {
+                    name: spec.name.clone(),
+                    title: spec.title.clone(),
+                    summary,
+                    forest,
+                });
+            }
+            index.analyses(&sections);
+        }
+
         // Traffic-light plots of each appraisal tool used.
         let plots = self.appraisal_plots().await?;
         if !plots.is_empty() {
@@ -869,6 +914,14 @@ struct FlowSection {
     links: Vec<(String, String)>,
 }
 
+/// One meta-analysis on the index page.
+struct AnalysisSection {
+    name: String,
+    title: Option<String>,
+    summary: String,
+    forest: String,
+}
+
 /// The report's `index.html`: diagrams inline, tables inline, links to every file.
 struct IndexPage {
     title: String,
@@ -907,6 +960,25 @@ impl IndexPage {
                 "<section>{}<p><a href=\"tables/{n}.md\">Markdown</a> · <a href=\"tables/{n}.csv\">CSV</a> · <a href=\"tables/{n}.html\">HTML</a></p></section>\n",
                 sift_report::tables::to_html(table),
                 n = esc(name)
+            ));
+        }
+    }
+
+    fn analyses(&mut self, sections: &[AnalysisSection]) {
+        if sections.is_empty() {
+            return;
+        }
+        self.heading("analyses", &format!("Meta-analyses ({})", sections.len()));
+        for AnalysisSection { name, title, summary, forest } in sections {
+            let n = esc(name);
+            self.body.push_str(&format!(
+                "<section><h3>{}</h3>\n<p><a href=\"analyses/{n}-forest.svg\">forest plot SVG</a> · <a href=\"analyses/{n}-forest.png\">PNG</a> · <a href=\"analyses/{n}-forest.pdf\">PDF</a> · <a href=\"analyses/{n}-funnel.svg\">funnel plot</a> · <a href=\"analyses/{n}.txt\">text</a> · <a href=\"analyses/{n}.json\">JSON</a></p>\n",
+                esc(title.as_deref().unwrap_or(name))
+            ));
+            let svg = forest.find("<svg").map_or(forest.as_str(), |i| &forest[i..]);
+            self.body.push_str(&format!(
+                "<div class=\"flow\">{svg}</div>\n<pre>{}</pre></section>\n",
+                esc(summary)
             ));
         }
     }

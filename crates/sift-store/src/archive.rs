@@ -339,6 +339,11 @@ const TABLES: &[TableSpec] = &[
         "review_id = $1",
     ),
     (
+        "report_analyses",
+        &[("id", Int), ("review_id", Int), ("name", Text), ("spec", Text), ("created_at", Text)],
+        "review_id = $1",
+    ),
+    (
         "flow_counts",
         &[("stream_id", Int), ("counts", Text), ("given_by", Text), ("at", Text)],
         "stream_id IN (SELECT id FROM streams WHERE review_id = $1)",

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "reports", include_str!("migrations/0005_reports.sql")),
     (6, "appraisal tools", include_str!("migrations/0006_appraisal_tools.sql")),
     (7, "accounts", include_str!("migrations/0007_accounts.sql")),
+    (8, "analyses", include_str!("migrations/0008_analyses.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<()> {

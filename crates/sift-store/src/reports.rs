@@ -1,5 +1,5 @@
-//! What reports need beyond records: study-characteristics table specs (kept as the text the
-//! team wrote) and manual flow-diagram counts per stream.
+//! What reports need beyond records: study-characteristics table specs and meta-analysis
+//! specs (kept as the specs the team wrote) and manual flow-diagram counts per stream.
 
 use sift_domain::{ReviewId, StreamId};
 use sqlx::Row;
@@ -14,9 +14,57 @@ pub struct ReportTable {
     pub spec: String,
 }
 
+/// Where a kind of report spec is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpecKind {
+    /// Study-characteristics tables (`report_tables`).
+    Table,
+    /// Meta-analyses (`report_analyses`).
+    Analysis,
+}
+
+impl SpecKind {
+    fn table(self) -> &'static str {
+        match self {
+            SpecKind::Table => "report_tables",
+            SpecKind::Analysis => "report_analyses",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            SpecKind::Table => "table",
+            SpecKind::Analysis => "analysis",
+        }
+    }
+}
+
 /// Adds a table spec, or replaces the spec of the table with the same name.
 pub async fn set_table(conn: &mut Conn, review: ReviewId, name: &str, spec: &str, at: &str) -> Result<()> {
-    let updated = sqlx::query("UPDATE report_tables SET spec = $1 WHERE review_id = $2 AND name = $3")
+    set_spec(conn, SpecKind::Table, review, name, spec, at).await
+}
+
+/// Removes a table spec; false when there was none of that name.
+pub async fn remove_table(conn: &mut Conn, review: ReviewId, name: &str) -> Result<bool> {
+    remove_spec(conn, SpecKind::Table, review, name).await
+}
+
+/// The review's table specs in the order they were first added.
+pub async fn tables(conn: &mut Conn, review: ReviewId) -> Result<Vec<ReportTable>> {
+    specs(conn, SpecKind::Table, review).await
+}
+
+/// Adds a spec of `kind`, or replaces the spec of the same name.
+pub async fn set_spec(
+    conn: &mut Conn,
+    kind: SpecKind,
+    review: ReviewId,
+    name: &str,
+    spec: &str,
+    at: &str,
+) -> Result<()> {
+    let table = kind.table();
+    let updated = sqlx::query(&format!("UPDATE {table} SET spec = $1 WHERE review_id = $2 AND name = $3"))
         .bind(spec)
         .bind(review.0)
         .bind(name)
@@ -24,23 +72,31 @@ pub async fn set_table(conn: &mut Conn, review: ReviewId, name: &str, spec: &str
         .await?
         .rows_affected();
     if updated == 0 {
-        sqlx::query("INSERT INTO report_tables (review_id, name, spec, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(review.0)
-            .bind(name)
-            .bind(spec)
-            .bind(at)
-            .execute(conn)
-            .await
-            .map_err(|e| {
-                StoreError::on_unique(e, || format!("the review already has a table named {name:?}"))
-            })?;
+        sqlx::query(&format!(
+            "INSERT INTO {table} (review_id, name, spec, created_at) VALUES ($1, $2, $3, $4)"
+        ))
+        .bind(review.0)
+        .bind(name)
+        .bind(spec)
+        .bind(at)
+        .execute(conn)
+        .await
+        .map_err(|e| {
+            StoreError::on_unique(e, || {
+                format!(
+                    "the review already has {} {} named {name:?}",
+                    if kind == SpecKind::Analysis { "an" } else { "a" },
+                    kind.noun()
+                )
+            })
+        })?;
     }
     Ok(())
 }
 
-/// Removes a table spec; false when there was none of that name.
-pub async fn remove_table(conn: &mut Conn, review: ReviewId, name: &str) -> Result<bool> {
-    let n = sqlx::query("DELETE FROM report_tables WHERE review_id = $1 AND name = $2")
+/// Removes a spec of `kind`; false when there was none of that name.
+pub async fn remove_spec(conn: &mut Conn, kind: SpecKind, review: ReviewId, name: &str) -> Result<bool> {
+    let n = sqlx::query(&format!("DELETE FROM {} WHERE review_id = $1 AND name = $2", kind.table()))
         .bind(review.0)
         .bind(name)
         .execute(conn)
@@ -49,12 +105,13 @@ pub async fn remove_table(conn: &mut Conn, review: ReviewId, name: &str) -> Resu
     Ok(n > 0)
 }
 
-/// The review's table specs in the order they were first added.
-pub async fn tables(conn: &mut Conn, review: ReviewId) -> Result<Vec<ReportTable>> {
-    let rows = sqlx::query("SELECT id, name, spec FROM report_tables WHERE review_id = $1 ORDER BY id")
-        .bind(review.0)
-        .fetch_all(conn)
-        .await?;
+/// The review's specs of `kind` in the order they were first added.
+pub async fn specs(conn: &mut Conn, kind: SpecKind, review: ReviewId) -> Result<Vec<ReportTable>> {
+    let rows =
+        sqlx::query(&format!("SELECT id, name, spec FROM {} WHERE review_id = $1 ORDER BY id", kind.table()))
+            .bind(review.0)
+            .fetch_all(conn)
+            .await?;
     rows.iter()
         .map(|r| Ok(ReportTable { id: r.try_get(0)?, name: r.try_get(1)?, spec: r.try_get(2)? }))
         .collect()

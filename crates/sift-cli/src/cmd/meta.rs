@@ -141,3 +141,102 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     }
     Ok(())
 }
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AnalysisCommand {
+    /// Add meta-analyses from a spec file (TOML `[[analyses]]` or JSON, docs/meta.md); an
+    /// analysis of the same name is replaced. `sift report` draws them.
+    Add { review: String, file: PathBuf },
+    /// List the review's analyses.
+    List { review: String },
+    /// Run one analysis on the form's current consensus values and print it.
+    Show {
+        review: String,
+        name: String,
+        /// Draw the forest plot here (.svg, .png or .pdf).
+        #[arg(long, value_name = "FILE")]
+        forest: Option<PathBuf>,
+        /// Draw the funnel plot here (.svg, .png or .pdf).
+        #[arg(long, value_name = "FILE")]
+        funnel: Option<PathBuf>,
+        /// Print the whole analysis as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an analysis.
+    Remove { review: String, name: String },
+}
+
+pub async fn analysis(command: AnalysisCommand, context: &Context) -> Result<()> {
+    match command {
+        AnalysisCommand::Add { review, file } => {
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let service = sift_service::Service::open(&context.locator(&review)?).await?;
+            let names = service.set_report_analyses(&context.actor, &text).await;
+            service.close().await;
+            let names = names.with_context(|| file.display().to_string())?;
+            println!("analyses stored: {}", names.join(", "));
+        }
+        AnalysisCommand::List { review } => {
+            let service = sift_service::Service::open(&context.locator(&review)?).await?;
+            let specs = service.report_analyses().await;
+            service.close().await;
+            let mut table =
+                crate::table::Table::new(&["name", "form", "stream", "measure", "model", "title"]);
+            for s in specs? {
+                table.row(vec![
+                    s.name.clone(),
+                    s.form.clone(),
+                    s.stream.clone().unwrap_or_else(|| "(all)".into()),
+                    s.measure.clone(),
+                    s.pooling
+                        .clone()
+                        .filter(|p| p != "iv")
+                        .or_else(|| s.method.clone())
+                        .unwrap_or_else(|| "REML".into()),
+                    s.title.clone().unwrap_or_default(),
+                ]);
+            }
+            print!("{}", table.render());
+        }
+        AnalysisCommand::Show { review, name, forest, funnel, json } => {
+            for path in [&forest, &funnel].into_iter().flatten() {
+                let ext =
+                    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+                if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
+                    return Err(UsageError(format!(
+                        "{}: a plot's extension must be .svg, .png or .pdf",
+                        path.display()
+                    ))
+                    .into());
+                }
+            }
+            let service = sift_service::Service::open(&context.locator(&review)?).await?;
+            let run = service.run_analysis(&name).await;
+            service.close().await;
+            let (spec, analysis) = run?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&analysis).context("writing JSON")?);
+            } else {
+                print!("{}", analysis.summary());
+            }
+            if let Some(path) = &forest {
+                write_drawing(&sift_report::forest::forest_svg(&analysis.forest(spec.title.clone())), path)?;
+                eprintln!("wrote {}", path.display());
+            }
+            if let Some(path) = &funnel {
+                write_drawing(&sift_report::forest::funnel_svg(&analysis.funnel(spec.title.clone())), path)?;
+                eprintln!("wrote {}", path.display());
+            }
+        }
+        AnalysisCommand::Remove { review, name } => {
+            let service = sift_service::Service::open(&context.locator(&review)?).await?;
+            let removed = service.remove_report_analysis(&context.actor, &name).await;
+            service.close().await;
+            removed?;
+            println!("analysis {name} removed");
+        }
+    }
+    Ok(())
+}

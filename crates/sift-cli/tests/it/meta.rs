@@ -172,3 +172,100 @@ fn bad_input_names_the_file_line_and_column() {
     assert_eq!(code, 2);
     assert!(err.contains("no `dose` column, which --subgroup needs"), "{err}");
 }
+
+/// `sift analysis`: a meta-analysis kept with a review, read from a charting form's consensus,
+/// shown, drawn by `sift report`, removed.
+#[test]
+fn analyses_kept_with_a_review_are_drawn_by_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let review = dir.path().join("r.sift");
+    let review = s(&review);
+    sift_ok(&["init", review, "--title", "Vaccines"]);
+    let mut ris = String::new();
+    for (i, author) in ["Aronson", "Ferguson", "Rosenthal", "Hart"].iter().enumerate() {
+        ris.push_str(&format!(
+            "TY  - JOUR\nAU  - {author}, A\nTI  - Vaccine trial {i}\nPY  - 19{}\nER  - \n\n",
+            48 + i
+        ));
+    }
+    let export = dir.path().join("trials.ris");
+    std::fs::write(&export, ris).unwrap();
+    sift_ok(&["search", "add", review, "--source", "PubMed", s(&export)]);
+    sift_ok(&["dedup", review]);
+    for stage in ["title-abstract", "full-text"] {
+        sift_ok(&["stage", "set", review, "--stage", stage, "--reviewers", "1"]);
+    }
+    for c in ["1", "2", "3", "4"] {
+        sift_ok(&["vote", review, c, "include"]);
+        sift_ok(&["vote", review, c, "include", "--stage", "full-text"]);
+    }
+    let form = dir.path().join("form.toml");
+    std::fs::write(
+        &form,
+        "name = \"outcomes\"\n[[fields]]\nkey = \"events\"\nlabel = \"Cases (I/C)\"\ntype = \"integer_pair\"\n\
+         [[fields]]\nkey = \"n\"\nlabel = \"Participants (I/C)\"\ntype = \"integer_pair\"\n",
+    )
+    .unwrap();
+    sift_ok(&["form", "add", review, s(&form)]);
+    for (c, events, n) in [
+        ("1", "4/11", "123/139"),
+        ("2", "6/29", "306/303"),
+        ("3", "3/11", "231/220"),
+        ("4", "62/248", "13598/12867"),
+    ] {
+        let (events, n) = (format!("events={events}"), format!("n={n}"));
+        sift_ok(&["chart", "set", review, "outcomes", c, "--set", &events, "--set", &n, "--complete"]);
+        sift_ok(&["chart", "settle", review, "outcomes", c, "--from", "tester"]);
+    }
+
+    let spec = dir.path().join("analyses.toml");
+    std::fs::write(&spec, "[[analyses]]\nname = \"tb\"\ntitle = \"Tuberculosis\"\nform = \"outcomes\"\nmeasure = \"RR\"\nmethod = \"DL\"\n")
+        .unwrap();
+    assert_eq!(sift_ok(&["analysis", "add", review, s(&spec)]).trim(), "analyses stored: tb");
+    let list = sift_ok(&["analysis", "list", review]);
+    assert!(
+        list.contains("tb")
+            && list.contains("outcomes")
+            && list.contains("DL")
+            && list.contains("Tuberculosis"),
+        "{list}"
+    );
+    let forest = dir.path().join("tb.png");
+    let out = sift_ok(&["analysis", "show", review, "tb", "--forest", s(&forest)]);
+    assert!(
+        out.contains("form outcomes: 4 of 4 studies pooled; Risk ratio; Random effects (DerSimonian-Laird)"),
+        "{out}"
+    );
+    assert!(out.contains("Aronson 1948") && out.contains("Hart 1951"), "{out}");
+    assert!(std::fs::read(&forest).unwrap().starts_with(b"\x89PNG"));
+    // The same numbers as the file-based command gives on the same table.
+    let csv = dir.path().join("tb.csv");
+    std::fs::write(
+        &csv,
+        "study,events1,events2,total1,total2\nAronson 1948,4,11,123,139\nFerguson 1949,6,29,306,303\nHart 1951,62,248,13598,12867\nRosenthal 1950,3,11,231,220\n",
+    )
+    .unwrap();
+    let direct = sift_ok(&["meta", s(&csv), "--measure", "RR", "--method", "DL"]);
+    let pooled = |text: &str| {
+        text.lines().find(|l| l.starts_with("Random effects")).unwrap().split_once(':').unwrap().1.to_string()
+    };
+    assert_eq!(pooled(&out), pooled(&direct));
+
+    let report = dir.path().join("report");
+    sift_ok(&["report", review, "--out", s(&report)]);
+    for file in [
+        "tb.txt",
+        "tb.json",
+        "tb-forest.svg",
+        "tb-forest.png",
+        "tb-forest.pdf",
+        "tb-funnel.svg",
+        "tb-funnel.png",
+    ] {
+        assert!(report.join("analyses").join(file).is_file(), "{file}");
+    }
+    sift_ok(&["analysis", "remove", review, "tb"]);
+    let (code, _, err) = sift(&["analysis", "show", review, "tb"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("analysis \"tb\" not found; the review has no analyses"), "{err}");
+}

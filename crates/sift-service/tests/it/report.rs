@@ -405,6 +405,70 @@ async fn meta_story(db: TestDatabase) {
     );
     let err = service.meta_table("outcomes", Some("nope"), &[]).await.unwrap_err();
     assert!(err.to_string().contains("no stream \"nope\""), "{err}");
+
+    // Analyses kept with the review: checked when stored, owners only, drawn by the report.
+    let analyses = r#"
+[[analyses]]
+name = "tb"
+title = "Tuberculosis"
+form = "outcomes"
+measure = "RR"
+moderators = ["latitude"]
+"#;
+    let forbidden = service.set_report_analyses(&ellen, analyses).await.unwrap_err();
+    assert!(matches!(forbidden, ServiceError::Forbidden(_)), "{forbidden}");
+    for (bad, expected) in [
+        (analyses.replace("\"RR\"", "\"XX\""), "analysis tb: measure: unknown measure \"XX\""),
+        (
+            analyses.replace("form = \"outcomes\"", "form = \"nope\""),
+            "analysis tb: form: form \"nope\" not found",
+        ),
+        (analyses.replace("[\"latitude\"]", "[\"dose\"]"), "form \"outcomes\" has no column \"dose\""),
+        (analyses.replace("name = \"tb\"", "name = \"t b\""), "analysis 1: name: \"t b\" must be letters"),
+        (
+            analyses.replace("measure = \"RR\"", "measure = \"MD\"\npooling = \"mh\""),
+            "analysis tb: pooling: Mantel-Haenszel",
+        ),
+        (analyses.replace("title =", "titel ="), "unknown field `titel`"),
+    ] {
+        let err = service.set_report_analyses(&owner, &bad).await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{expected:?} in {err}");
+    }
+    assert!(service.report_analyses().await.unwrap().is_empty(), "nothing stored by a refused spec");
+    let second = analyses
+        .replace("name = \"tb\"", "name = \"by-form\"")
+        .replace("moderators = [\"latitude\"]\n", "")
+        + "\n[[analyses]]\nname = \"empty\"\nform = \"characteristics\"\nmeasure = \"ratio\"\ncolumns = { estimate = \"design\", se = \"patients1\" }\n";
+    service.add_form(&owner, FORM).await.unwrap();
+    assert_eq!(service.set_report_analyses(&owner, &second).await.unwrap(), ["by-form", "empty"]);
+    let (_, run) = service.run_analysis("by-form").await.unwrap();
+    assert_eq!(run.fit.k, 1);
+    let bundle = service.report_bundle(&owner).await.unwrap();
+    let paths: Vec<&str> = bundle.files.iter().map(|f| f.path.as_str()).collect();
+    for path in [
+        "analyses/by-form.txt",
+        "analyses/by-form.json",
+        "analyses/by-form-forest.svg",
+        "analyses/by-form-forest.png",
+        "analyses/by-form-forest.pdf",
+        "analyses/by-form-funnel.svg",
+    ] {
+        assert!(paths.contains(&path), "{path} in {paths:?}");
+    }
+    // An analysis whose form has no settled values yet is named among the report's problems.
+    assert!(
+        bundle
+            .problems
+            .iter()
+            .any(|p| p.starts_with("analysis empty: not drawn: ") && p.contains("no citation has settled")),
+        "{:?}",
+        bundle.problems
+    );
+    let index = &bundle.files.iter().find(|f| f.path == "index.html").unwrap().bytes;
+    assert!(String::from_utf8_lossy(index).contains("Meta-analyses (1)"));
+    service.remove_report_analysis(&owner, "empty").await.unwrap();
+    let err = service.run_analysis("empty").await.unwrap_err();
+    assert!(err.to_string().contains("the review's analyses are: by-form"), "{err}");
 }
 
 #[tokio::test]
