@@ -1,4 +1,5 @@
-//! Reports: the flow diagrams inline and every file of the report bundle to download.
+//! Reports: the flow diagrams and meta-analyses inline and every file of the report bundle to
+//! download.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -22,6 +23,8 @@ pub struct FileLine {
 struct ReportsPage {
     nav: Nav,
     diagrams: Vec<(String, String)>,
+    /// (name, forest plot SVG, results as text) of each meta-analysis the bundle drew.
+    analyses: Vec<(String, String, String)>,
     files: Vec<FileLine>,
     problems: Vec<String>,
     empty_streams: Vec<String>,
@@ -44,6 +47,19 @@ pub async fn page(
             diagrams.push((stream.name, svg));
         }
     }
+    let text_of = |path: &str| {
+        bundle.files.iter().find(|f| f.path == path).map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+    };
+    let analyses = bundle
+        .files
+        .iter()
+        .filter_map(|f| f.path.strip_prefix("analyses/")?.strip_suffix("-forest.svg"))
+        .map(|name| {
+            let svg = text_of(&format!("analyses/{name}-forest.svg")).unwrap_or_default();
+            let svg = super::dashboard::strip_xml_prolog(&svg);
+            (name.to_string(), svg, text_of(&format!("analyses/{name}.txt")).unwrap_or_default())
+        })
+        .collect();
     let files = bundle
         .files
         .iter()
@@ -52,6 +68,7 @@ pub async fn page(
     let page = ReportsPage {
         nav: Nav::review(&auth, &service, &viewer, "reports"),
         diagrams,
+        analyses,
         files,
         problems: bundle.problems,
         empty_streams: bundle.empty_streams,

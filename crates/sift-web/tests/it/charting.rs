@@ -438,6 +438,20 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     .await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("&#34;soon&#34; is not a number"), "{}", wrong.body);
+
+    // A meta-analysis of the settled values shows on the Reports page: its forest plot and results.
+    let analyses = "[[analyses]]\nname = \"follow-up\"\nform = \"characteristics\"\nmeasure = \"difference\"\ncolumns = { yi = \"weeks\", vi = \"patients1\" }\n";
+    alpha.set_report_analyses(&Actor::new("root"), analyses).await.unwrap();
+    let reports = get(&f.app, "/r/alpha/reports", As::Cookie(&f.agon)).await;
+    assert_eq!(reports.status, StatusCode::OK);
+    assert!(reports.body.contains("Meta-analysis: follow-up"), "{}", reports.body);
+    assert!(
+        reports.body.contains("aria-label=\"Forest plot of the follow-up meta-analysis\"><svg"),
+        "{}",
+        reports.body
+    );
+    assert!(reports.body.contains("1 of 1 studies pooled; Difference"), "{}", reports.body);
+    assert!(reports.body.contains("analyses/follow-up-forest.pdf"), "{}", reports.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
