@@ -1159,3 +1159,110 @@ impl crate::Service {
         Ok((spec, analysis))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Cells that look like what spreadsheets hold: numbers, blanks, words, odd values.
+    fn cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            12 => (1u32..500).prop_map(|n| n.to_string()),
+            4 => (0.1f64..5.0).prop_map(|x| format!("{x:.3}")),
+            1 => Just(String::new()),
+            1 => Just("NaN".to_string()),
+            1 => Just("inf".to_string()),
+            1 => Just("1e308".to_string()),
+            2 => Just("0".to_string()),
+            1 => "[a-z ]{0,6}",
+        ]
+    }
+
+    proptest! {
+        /// Whatever a table holds, reading and pooling it gives a result or a message, never a
+        /// panic, and a result's numbers are finite where a reader sees them.
+        #[test]
+        fn any_table_gives_a_result_or_a_message(
+            rows in proptest::collection::vec(proptest::collection::vec(cell(), 8), 1..12),
+            which in 0usize..5,
+        ) {
+            let measure = [Measure::RiskRatio, Measure::OddsRatio, Measure::MeanDifference, Measure::StandardizedMeanDifference, Measure::Ratio][which];
+            let header = if measure.is_binary() {
+                "study,events1,total1,events2,total2,g,x,y"
+            } else if measure.is_continuous() {
+                "study,mean1,sd1,n1,mean2,sd2,n2,g"
+            } else {
+                "study,estimate,lower,upper,g,x,y,z"
+            };
+            let mut text = format!("{header}\n");
+            for (i, row) in rows.iter().enumerate() {
+                text.push_str(&format!("s{i},{}\n", row[1..].join(",")));
+            }
+            let mut spec = MetaSpec::new(measure);
+            spec.subgroup = Some("g".into());
+            if let Ok(studies) = read_meta_text("t.csv", &text, &spec)
+                && let Ok(analysis) = meta_analyse("t.csv", studies, &spec)
+            {
+                let summary = analysis.summary();
+                prop_assert!(!summary.contains("NaN"), "{summary}");
+                let svg = sift_report::forest::forest_svg(&analysis.forest(None));
+                prop_assert!(!svg.contains("NaN"));
+                let _ = sift_report::forest::funnel_svg(&analysis.funnel(None));
+            }
+        }
+    }
+
+    /// Studies of every kind, valid by construction: each table pools, with every method,
+    /// pooling and test, and its text and plots hold no NaN.
+    fn study() -> impl Strategy<Value = (u32, u32, u32, u32, f64, f64, f64, f64)> {
+        (0u32..40, 1u32..400, 0u32..40, 1u32..400, -3.0f64..3.0, 0.2f64..3.0, 0.05f64..0.95, 0u32..3)
+            .prop_map(|(e1, extra1, e2, extra2, m, sd, f, g)| {
+                (e1, e1 + extra1, e2, e2 + extra2, m, sd, f, f64::from(g))
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn valid_studies_always_pool(
+            studies in proptest::collection::vec(study(), 1..15),
+            method in 0usize..6,
+            test in 0usize..3,
+        ) {
+            for measure in [Measure::RiskRatio, Measure::OddsRatio, Measure::RiskDifference, Measure::StandardizedMeanDifference, Measure::Ratio] {
+                let mut text = String::from("study,events1,total1,events2,total2,mean1,sd1,n1,mean2,sd2,n2,estimate,lower,upper,g\n");
+                for (i, (e1, n1, e2, n2, m, sd, f, g)) in studies.iter().enumerate() {
+                    let est = m.exp();
+                    text.push_str(&format!(
+                        "s{i},{e1},{n1},{e2},{n2},{m},{sd},{n1},0,{sd},{n2},{est},{},{},{g}\n",
+                        est * f,
+                        est / f
+                    ));
+                }
+                let mut spec = MetaSpec::new(measure);
+                spec.method = sift_stats::Method::ALL[method];
+                spec.test = [Test::Z, Test::Hksj, Test::HksjAdhoc][test];
+                spec.subgroup = Some("g".into());
+                let read = read_meta_text("t.csv", &text, &spec);
+                prop_assert!(read.is_ok(), "{:?}", read.err());
+                match meta_analyse("t.csv", read.unwrap(), &spec) {
+                    Ok(analysis) => {
+                        let summary = analysis.summary();
+                        prop_assert!(!summary.contains("NaN"), "{summary}");
+                        prop_assert!(!sift_report::forest::forest_svg(&analysis.forest(None)).contains("NaN"));
+                        prop_assert!(!sift_report::forest::funnel_svg(&analysis.funnel(None)).contains("NaN"));
+                    }
+                    // Refusals are sentences about the data, not failures of the code.
+                    Err(e) => {
+                        let message = e.to_string();
+                        prop_assert!(
+                            message.contains("needs more studies") || message.contains("no study has an estimable effect"),
+                            "{message}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
