@@ -57,6 +57,8 @@ pub struct MetaSpec {
     pub subgroup: Option<String>,
     /// Numeric columns to regress the effects on.
     pub moderators: Vec<String>,
+    /// Pool again without each study in turn (a sensitivity analysis).
+    pub leave_one_out: bool,
 }
 
 impl MetaSpec {
@@ -70,6 +72,7 @@ impl MetaSpec {
             input_level: 0.95,
             subgroup: None,
             moderators: Vec::new(),
+            leave_one_out: false,
         }
     }
 
@@ -141,6 +144,20 @@ pub struct MetaAnalysis {
     pub regression: Option<Fit>,
     /// Egger's test, or why it was not run.
     pub egger: Result<Egger, String>,
+    /// The model pooled without each estimable study in turn, when asked for.
+    pub leave_one_out: Vec<LeftOut>,
+}
+
+/// The pooled effect without one study.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeftOut {
+    pub omitted: String,
+    pub estimate: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub p_value: f64,
+    pub tau2: f64,
+    pub i2: Option<f64>,
 }
 
 fn invalid(at: impl Into<String>, message: impl Into<String>) -> ServiceError {
@@ -402,6 +419,25 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
         )
     };
     let egger = sift_stats::egger(&yi, &vi).map_err(|e| e.to_string());
+    let mut leave_one_out = Vec::new();
+    if spec.leave_one_out && estimable.len() > 1 {
+        for (i, omitted) in estimable.iter().enumerate() {
+            let (y, v): (Vec<f64>, Vec<f64>) =
+                (0..yi.len()).filter(|&j| j != i).map(|j| (yi[j], vi[j])).unzip();
+            let without = sift_stats::fit(&y, &v, None, options)
+                .map_err(|e| invalid(source, format!("leave-one-out without {}: {e}", omitted.label)))?;
+            let b = without.pooled();
+            leave_one_out.push(LeftOut {
+                omitted: omitted.label.clone(),
+                estimate: b.estimate,
+                ci_lower: b.ci_lower,
+                ci_upper: b.ci_upper,
+                p_value: b.p_value,
+                tau2: without.tau2,
+                i2: without.heterogeneity.i2,
+            });
+        }
+    }
     Ok(MetaAnalysis {
         source: source.to_string(),
         spec: spec.clone(),
@@ -411,6 +447,7 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
         subgroups,
         regression,
         egger,
+        leave_one_out,
     })
 }
 
@@ -612,6 +649,30 @@ impl MetaAnalysis {
             let _ = writeln!(out, "  Test of moderators: {test}, {}", p_text(m.p_value));
             let line = self.heterogeneity_line(r);
             let _ = writeln!(out, "  Residual heterogeneity: {}", line.trim_start_matches("Heterogeneity: "));
+        }
+        if !self.leave_one_out.is_empty() {
+            let width = self.leave_one_out.iter().map(|l| l.omitted.chars().count()).max().unwrap_or(5);
+            let _ = writeln!(out, "\nLeave-one-out ({}):", spec.method.name());
+            let _ = writeln!(
+                out,
+                "  {:width$}  {:>9}  {:>20}  {:>10}  {:>8}",
+                "omitting",
+                code,
+                format!("{level}% CI"),
+                "p",
+                "I²"
+            );
+            for l in &self.leave_one_out {
+                let _ = writeln!(
+                    out,
+                    "  {:width$}  {:>9.2}  {:>20}  {:>10}  {:>8}",
+                    l.omitted,
+                    self.shown(l.estimate),
+                    format!("[{:.2}, {:.2}]", self.shown(l.ci_lower), self.shown(l.ci_upper)),
+                    p_text(l.p_value),
+                    l.i2.map_or_else(|| "-".to_string(), |i2| format!("{i2:.0}%"))
+                );
+            }
         }
         match &self.egger {
             Ok(e) => {
@@ -965,6 +1026,9 @@ pub struct AnalysisSpec {
     pub columns: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub level: Option<f64>,
+    /// Pool again without each study in turn.
+    #[serde(default)]
+    pub leave_one_out: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -992,6 +1056,7 @@ impl AnalysisSpec {
         }
         spec.subgroup = self.subgroup.clone();
         spec.moderators = self.moderators.clone();
+        spec.leave_one_out = self.leave_one_out;
         spec.check().map_err(|e| match e {
             ServiceError::Invalid { field, message } => invalid(at(field.trim_start_matches("--")), message),
             other => other,

@@ -65,6 +65,9 @@ pub struct Args {
     /// Print the whole analysis as JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Pool again without each study in turn (a sensitivity analysis).
+    #[arg(long)]
+    pub leave_one_out: bool,
 }
 
 fn parsed<T: std::str::FromStr<Err = String>>(option: &str, value: &str) -> Result<T> {
@@ -80,6 +83,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     spec.input_level = args.input_level;
     spec.subgroup = args.subgroup.clone();
     spec.moderators = args.moderators.clone();
+    spec.leave_one_out = args.leave_one_out;
     for path in [&args.forest, &args.funnel].into_iter().flatten() {
         let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if !matches!(ext.as_str(), "svg" | "png" | "pdf") {

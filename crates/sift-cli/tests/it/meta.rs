@@ -75,6 +75,21 @@ fn bcg_trials_pooled_as_metafor_pools_them_with_plots() {
     assert!(out.contains("Test of moderators: QM = 12.20, df = 2, p = 0.002"), "{out}");
     assert!(out.contains("Residual heterogeneity: τ² = 0.1108"), "{out}");
 
+    // Leave-one-out: each row is the model pooled on the file without that study.
+    let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--leave-one-out"]);
+    let (_, after) = out.split_once("Leave-one-out (Random effects (REML)):").unwrap();
+    let row = after.lines().find(|l| l.trim_start().starts_with("TPT Madras 1980")).unwrap();
+    let text = std::fs::read_to_string(&data).unwrap();
+    let without: String =
+        text.lines().filter(|l| !l.starts_with("TPT Madras")).map(|l| format!("{l}\n")).collect();
+    let smaller = dir.path().join("without-madras.csv");
+    std::fs::write(&smaller, without).unwrap();
+    let alone = sift_ok(&["meta", s(&smaller), "--measure", "RR"]);
+    let pooled = alone.lines().find(|l| l.starts_with("Random effects (REML): RR ")).unwrap();
+    let (estimate, interval) =
+        pooled.trim_start_matches("Random effects (REML): RR ").split_once(' ').unwrap();
+    assert!(row.contains(estimate) && row.contains(interval), "{row} vs {pooled}");
+
     // Subgroups by allocation, each with its own tau², and the test of their difference.
     let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--subgroup", "alloc"]);
     assert!(out.contains("Subgroup random (7 studies)"), "{out}");
