@@ -114,18 +114,10 @@ pub struct MetaStudy {
     /// `None` when the study cannot be estimated (the reason is in `not_estimable`).
     pub effect: Option<Effect>,
     pub not_estimable: Option<String>,
-    pub table: Option<Table2>,
+    /// The 2x2 table, for the binary measures.
+    pub table: Option<Table>,
     pub subgroup: Option<String>,
     pub moderators: Vec<f64>,
-}
-
-/// A 2x2 table as the file gave it (serialisable twin of `sift_stats::mh::Table`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Table2 {
-    pub events1: f64,
-    pub total1: f64,
-    pub events2: f64,
-    pub total2: f64,
 }
 
 /// The whole analysis.
@@ -305,7 +297,7 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
         let mut table = None;
         let computed: Result<Effect, String> = match &columns {
             Columns::Binary([e1, n1, e2, n2]) => {
-                let t = Table2 {
+                let t = Table {
                     events1: number(*e1)?,
                     total1: number(*n1)?,
                     events2: number(*e2)?,
@@ -379,17 +371,11 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
     let vi: Vec<f64> = estimable.iter().map(|s| s.effect.map_or(f64::NAN, |e| e.vi)).collect();
     let options = spec.options();
     let fit = sift_stats::fit(&yi, &vi, None, options).map_err(|e| stats_error(source, &estimable, e))?;
-    let tables = || -> Vec<Table> {
-        studies
-            .iter()
-            .filter_map(|s| s.table)
-            .map(|t| Table { events1: t.events1, total1: t.total1, events2: t.events2, total2: t.total2 })
-            .collect()
-    };
+    let tables: Vec<Table> = studies.iter().filter_map(|s| s.table).collect();
     let pooled_table = match spec.pooling {
         Pooling::InverseVariance => None,
-        Pooling::MantelHaenszel => Some(sift_stats::mantel_haenszel(spec.measure, &tables(), spec.level)),
-        Pooling::Peto => Some(sift_stats::peto(&tables(), spec.level)),
+        Pooling::MantelHaenszel => Some(sift_stats::mantel_haenszel(spec.measure, &tables, spec.level)),
+        Pooling::Peto => Some(sift_stats::peto(&tables, spec.level)),
     }
     .transpose()
     .map_err(|e| invalid(source, e.to_string()))?;
@@ -462,7 +448,7 @@ impl MetaAnalysis {
     }
 
     /// The pooled estimate the report leads with: Mantel-Haenszel/Peto when asked for, else the model's.
-    pub fn headline(&self) -> (String, f64, f64, f64) {
+    fn headline(&self) -> (String, f64, f64, f64) {
         match &self.pooled_table {
             Some(t) => (format!("Common effect ({})", t.method), t.estimate, t.ci_lower, t.ci_upper),
             None => {

@@ -9,7 +9,7 @@ use crate::effect::{Measure, two_by_two};
 use crate::{Result, StatsError, dist};
 
 /// One study's table: `events1` of `total1` (experimental), `events2` of `total2` (control).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Table {
     pub events1: f64,
     pub total1: f64,
