@@ -468,85 +468,161 @@ impl Frame {
     }
 }
 
+/// A run of text with its baseline at `y`, starting at `x` unless anchored otherwise; built
+/// up attribute by attribute and written as one `<text>` element on a line of its own.
+#[derive(Clone, Copy)]
+struct Text<'a> {
+    x: f32,
+    y: f32,
+    size: f32,
+    bold: bool,
+    fill: Option<&'a str>,
+    anchor: Option<&'static str>,
+    upright: bool,
+}
+
+impl<'a> Text<'a> {
+    fn at(x: f32, y: f32, size: f32) -> Self {
+        Text { x, y, size, bold: false, fill: None, anchor: None, upright: false }
+    }
+
+    fn bold(self) -> Self {
+        Text { bold: true, ..self }
+    }
+
+    fn fill(self, fill: &'a str) -> Self {
+        Text { fill: Some(fill), ..self }
+    }
+
+    /// Ending at `x` (right-aligned).
+    fn end(self) -> Self {
+        Text { anchor: Some("end"), ..self }
+    }
+
+    /// Centred on `x`.
+    fn middle(self) -> Self {
+        Text { anchor: Some("middle"), ..self }
+    }
+
+    /// Turned a quarter turn anticlockwise about (`x`, `y`), to read up the page.
+    fn upright(self) -> Self {
+        Text { upright: true, ..self }
+    }
+
+    fn write(self, svg: &mut String, text: &str) {
+        let _ = write!(svg, r#"<text x="{}" y="{}" font-size="{}""#, P(self.x), P(self.y), self.size);
+        if self.bold {
+            svg.push_str(r#" font-weight="bold""#);
+        }
+        if let Some(fill) = self.fill {
+            let _ = write!(svg, r#" fill="{fill}""#);
+        }
+        if let Some(anchor) = self.anchor {
+            let _ = write!(svg, r#" text-anchor="{anchor}""#);
+        }
+        if self.upright {
+            let _ = write!(svg, r#" transform="rotate(-90 {} {})""#, P(self.x), P(self.y));
+        }
+        let _ = writeln!(svg, ">{}</text>", escape(text));
+    }
+}
+
+/// How a line is drawn: its colour and width, solid or dashed.
+#[derive(Clone, Copy)]
+struct Stroke<'a> {
+    colour: &'a str,
+    width: f32,
+    dashed: bool,
+}
+
+impl<'a> Stroke<'a> {
+    fn solid(colour: &'a str, width: f32) -> Self {
+        Stroke { colour, width, dashed: false }
+    }
+
+    fn dashed(colour: &'a str, width: f32) -> Self {
+        Stroke { colour, width, dashed: true }
+    }
+}
+
+impl fmt::Display for Stroke<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, r#"stroke="{}" stroke-width="{}""#, self.colour, self.width)?;
+        if self.dashed {
+            f.write_str(r#" stroke-dasharray="4 3""#)?;
+        }
+        Ok(())
+    }
+}
+
+/// A straight line from `a` to `b`, on a line of its own.
+fn line(svg: &mut String, a: (f32, f32), b: (f32, f32), stroke: Stroke<'_>) {
+    segment(svg, a, b, stroke);
+    svg.push('\n');
+}
+
+/// The `<line>` element alone, for a tick mark that its label follows on the same line.
+fn segment(svg: &mut String, (x1, y1): (f32, f32), (x2, y2): (f32, f32), stroke: Stroke<'_>) {
+    let _ = write!(svg, r#"<line x1="{}" y1="{}" x2="{}" y2="{}" {stroke}/>"#, P(x1), P(y1), P(x2), P(y2));
+}
+
+/// A filled triangle through three points; the element alone, the caller ends the line.
+fn triangle(svg: &mut String, [(xa, ya), (xb, yb), (xc, yc)]: [(f32, f32); 3], fill: &str) {
+    let _ = write!(
+        svg,
+        r#"<polygon points="{},{} {},{} {},{}" fill="{fill}"/>"#,
+        P(xa),
+        P(ya),
+        P(xb),
+        P(yb),
+        P(xc),
+        P(yc)
+    );
+}
+
 /// An arrowhead whose tip is at (`x`, `cy`), pointing left or right.
 fn arrowhead(svg: &mut String, x: f32, cy: f32, right: bool, fill: &str) {
     let back = if right { x - ARROW_LENGTH } else { x + ARROW_LENGTH };
-    let _ = writeln!(
-        svg,
-        r#"<polygon points="{},{} {},{} {},{}" fill="{fill}"/>"#,
-        P(x),
-        P(cy),
-        P(back),
-        P(cy - ARROW_HALF_WIDTH),
-        P(back),
-        P(cy + ARROW_HALF_WIDTH)
-    );
+    triangle(svg, [(x, cy), (back, cy - ARROW_HALF_WIDTH), (back, cy + ARROW_HALF_WIDTH)], fill);
+    svg.push('\n');
 }
 
 /// A horizontal interval at height `cy`, cut at the axis's ends with arrowheads; `caps` draws
 /// short end bars where the interval ends on the axis.
-fn interval(svg: &mut String, frame: &Frame, (lo, hi): (f64, f64), cy: f32, stroke: &str, caps: bool) {
+fn interval(svg: &mut String, frame: &Frame, (lo, hi): (f64, f64), cy: f32, colour: &str, caps: bool) {
     if lo.is_nan() || hi.is_nan() {
         return;
     }
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (hi, lo) };
     let axis = &frame.axis;
     if axis.above(lo) {
-        arrowhead(svg, frame.end(), cy, true, stroke);
+        arrowhead(svg, frame.end(), cy, true, colour);
         return;
     }
     if axis.below(hi) {
-        arrowhead(svg, frame.x, cy, false, stroke);
+        arrowhead(svg, frame.x, cy, false, colour);
         return;
     }
+    let stroke = Stroke::solid(colour, 1.2);
     let (xa, xb) = (frame.at(lo), frame.at(hi));
-    let _ = writeln!(
-        svg,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{stroke}" stroke-width="1.2"/>"#,
-        P(xa),
-        P(cy),
-        P(xb),
-        P(cy)
-    );
+    line(svg, (xa, cy), (xb, cy), stroke);
     for (x, out, right) in [(xa, axis.below(lo), false), (xb, axis.above(hi), true)] {
         if out {
-            arrowhead(svg, x, cy, right, stroke);
+            arrowhead(svg, x, cy, right, colour);
         } else if caps {
-            let _ = writeln!(
-                svg,
-                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{stroke}" stroke-width="1.2"/>"#,
-                P(x),
-                P(cy - 3.5),
-                P(x),
-                P(cy + 3.5)
-            );
+            line(svg, (x, cy - 3.5), (x, cy + 3.5), stroke);
         }
     }
 }
 
 /// A horizontal axis at `y`: the line, ticks, labels under them (small type).
 fn horizontal_axis(svg: &mut String, frame: &Frame, y: f32) {
-    let _ = writeln!(
-        svg,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{INK}" stroke-width="1"/>"#,
-        P(frame.x),
-        P(y),
-        P(frame.end()),
-        P(y)
-    );
+    let stroke = Stroke::solid(INK, 1.0);
+    line(svg, (frame.x, y), (frame.end(), y), stroke);
     for tick in &frame.axis.ticks {
         let x = frame.at(tick.value);
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{INK}" stroke-width="1"/><text x="{}" y="{}" font-size="{SMALL}" text-anchor="middle">{}</text>"#,
-            P(x),
-            P(y),
-            P(x),
-            P(y + TICK),
-            P(x),
-            P(y + TICK + 3.0 + fonts::ascent(SMALL)),
-            escape(&tick.label)
-        );
+        segment(svg, (x, y), (x, y + TICK), stroke);
+        Text::at(x, y + TICK + 3.0 + fonts::ascent(SMALL), SMALL).middle().write(svg, &tick.label);
     }
 }
 
@@ -778,43 +854,14 @@ pub fn forest_svg(plot: &ForestPlot) -> String {
     let mut svg = String::new();
     svg_head(&mut svg, width, height, &format!("Forest plot: {}, {studies} studies", plot.measure));
     if let Some(title) = &plot.title {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{TITLE}" font-weight="bold">{}</text>"#,
-            P(PAD),
-            P(title_baseline),
-            escape(title)
-        );
+        Text::at(PAD, title_baseline, TITLE).bold().write(&mut svg, title);
     }
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="{}" font-size="{FONT}" font-weight="bold">Study</text>"#,
-        P(PAD),
-        P(header_baseline)
-    );
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="{}" font-size="{FONT}" font-weight="bold" text-anchor="end">{}</text>"#,
-        P(text_right),
-        P(header_baseline),
-        escape(&text_title)
-    );
+    Text::at(PAD, header_baseline, FONT).bold().write(&mut svg, "Study");
+    Text::at(text_right, header_baseline, FONT).bold().end().write(&mut svg, &text_title);
     if has_weights {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{FONT}" font-weight="bold" text-anchor="end">Weight</text>"#,
-            P(weight_right),
-            P(header_baseline)
-        );
+        Text::at(weight_right, header_baseline, FONT).bold().end().write(&mut svg, "Weight");
     }
-    let _ = writeln!(
-        svg,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{INK}" stroke-width="0.8"/>"#,
-        P(PAD),
-        P(rule_y),
-        P(content_right),
-        P(rule_y)
-    );
+    line(&mut svg, (PAD, rule_y), (content_right, rule_y), Stroke::solid(INK, 0.8));
 
     // The vertical guides run from the first row to the axis, broken where a note's text
     // would cross them.
@@ -829,26 +876,26 @@ pub fn forest_svg(plot: &ForestPlot) -> String {
             _ => None,
         })
         .collect();
-    let guide = |svg: &mut String, x: f32, style: &str| {
+    let guide = |svg: &mut String, x: f32, stroke: Stroke<'_>| {
         let mut from = top;
         for &(b0, b1, reach) in &breaks {
             if reach >= x {
                 if b0 > from {
-                    vertical(svg, x, from, b0, style);
+                    line(svg, (x, from), (x, b0), stroke);
                 }
                 from = b1;
             }
         }
         if axis_y > from {
-            vertical(svg, x, from, axis_y, style);
+            line(svg, (x, from), (x, axis_y), stroke);
         }
     };
     let on_axis = |v: f64| v.is_finite() && !frame.axis.below(v) && !frame.axis.above(v);
     if let Some(v) = plot.null_line.filter(|v| on_axis(*v)) {
-        guide(&mut svg, frame.at(v), &format!(r#"stroke="{GUIDE}" stroke-width="1""#));
+        guide(&mut svg, frame.at(v), Stroke::solid(GUIDE, 1.0));
     }
     if let Some(e) = plot.overall.as_ref().map(|o| o.estimate).filter(|e| on_axis(*e)) {
-        guide(&mut svg, frame.at(e), &format!(r#"stroke="{GUIDE}" stroke-width="1" stroke-dasharray="4 3""#));
+        guide(&mut svg, frame.at(e), Stroke::dashed(GUIDE, 1.0));
     }
 
     for line in &lines {
@@ -856,32 +903,10 @@ pub fn forest_svg(plot: &ForestPlot) -> String {
         let text_y = baseline(cy, FONT);
         match line.kind {
             Kind::Gap => {}
-            Kind::Heading(heading) => {
-                let _ = writeln!(
-                    svg,
-                    r#"<text x="{}" y="{}" font-size="{FONT}" font-weight="bold">{}</text>"#,
-                    P(PAD),
-                    P(text_y),
-                    escape(heading)
-                );
-            }
-            Kind::Note(note) => {
-                let _ = writeln!(
-                    svg,
-                    r#"<text x="{}" y="{}" font-size="{SMALL}" fill="{MUTED}">{}</text>"#,
-                    P(PAD),
-                    P(baseline(cy, SMALL)),
-                    escape(note)
-                );
-            }
+            Kind::Heading(heading) => Text::at(PAD, text_y, FONT).bold().write(&mut svg, heading),
+            Kind::Note(note) => Text::at(PAD, baseline(cy, SMALL), SMALL).fill(MUTED).write(&mut svg, note),
             Kind::Study(row) => {
-                let _ = writeln!(
-                    svg,
-                    r#"<text x="{}" y="{}" font-size="{FONT}">{}</text>"#,
-                    P(PAD),
-                    P(text_y),
-                    escape(&row.label)
-                );
+                Text::at(PAD, text_y, FONT).write(&mut svg, &row.label);
                 if usable(row.estimate, scale) {
                     let _ = writeln!(
                         svg,
@@ -910,13 +935,7 @@ pub fn forest_svg(plot: &ForestPlot) -> String {
                 columns.draw(&mut svg, line, text_y);
             }
             Kind::Summary(summary) => {
-                let _ = writeln!(
-                    svg,
-                    r#"<text x="{}" y="{}" font-size="{FONT}" font-weight="bold">{}</text>"#,
-                    P(PAD),
-                    P(text_y),
-                    escape(&summary.label)
-                );
+                Text::at(PAD, text_y, FONT).bold().write(&mut svg, &summary.label);
                 if usable(summary.estimate, scale) {
                     diamond(&mut svg, &frame, summary, cy, &line.text);
                 }
@@ -926,37 +945,13 @@ pub fn forest_svg(plot: &ForestPlot) -> String {
     }
 
     horizontal_axis(&mut svg, &frame, axis_y);
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="{}" font-size="{FONT}" text-anchor="middle">{}</text>"#,
-        P(measure_x),
-        P(measure_baseline),
-        escape(&plot.measure)
-    );
+    Text::at(measure_x, measure_baseline, FONT).middle().write(&mut svg, &plot.measure);
     if let Some((left, right, left_end, right_start, baseline)) = favours {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{SMALL}" text-anchor="end">{}</text>"#,
-            P(left_end),
-            P(baseline),
-            escape(left)
-        );
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{SMALL}">{}</text>"#,
-            P(right_start),
-            P(baseline),
-            escape(right)
-        );
+        Text::at(left_end, baseline, SMALL).end().write(&mut svg, left);
+        Text::at(right_start, baseline, SMALL).write(&mut svg, right);
     }
     if let Some(footnote) = &plot.footnote {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{SMALL}" fill="{MUTED}">{}</text>"#,
-            P(PAD),
-            P(footnote_baseline),
-            escape(footnote)
-        );
+        Text::at(PAD, footnote_baseline, SMALL).fill(MUTED).write(&mut svg, footnote);
     }
     svg.push_str("</svg>\n");
     svg
@@ -982,10 +977,6 @@ fn push<'a>(lines: &mut Vec<Line<'a>>, kind: Kind<'a>, weight: String, scale: Sc
     lines.push(Line { kind, text, fields, weight, cy: 0.0, height });
 }
 
-fn vertical(svg: &mut String, x: f32, y0: f32, y1: f32, style: &str) {
-    let _ = writeln!(svg, r#"<line x1="{}" y1="{}" x2="{}" y2="{}" {style}/>"#, P(x), P(y0), P(x), P(y1));
-}
-
 /// Where the text column's fields and the weight column end (all right-aligned).
 struct Columns {
     fields: [f32; 3],
@@ -996,34 +987,14 @@ impl Columns {
     fn draw(&self, svg: &mut String, line: &Line<'_>, y: f32) {
         match &line.fields {
             Some(fields) => {
-                for (x, field) in self.fields.iter().zip(fields) {
-                    let _ = writeln!(
-                        svg,
-                        r#"<text x="{}" y="{}" font-size="{FONT}" text-anchor="end">{}</text>"#,
-                        P(*x),
-                        P(y),
-                        escape(field)
-                    );
+                for (&x, field) in self.fields.iter().zip(fields) {
+                    Text::at(x, y, FONT).end().write(svg, field);
                 }
             }
-            None => {
-                let _ = writeln!(
-                    svg,
-                    r#"<text x="{}" y="{}" font-size="{FONT}" fill="{MUTED}" text-anchor="end">{}</text>"#,
-                    P(self.fields[2]),
-                    P(y),
-                    escape(&line.text)
-                );
-            }
+            None => Text::at(self.fields[2], y, FONT).fill(MUTED).end().write(svg, &line.text),
         }
         if !line.weight.is_empty() {
-            let _ = writeln!(
-                svg,
-                r#"<text x="{}" y="{}" font-size="{FONT}" text-anchor="end">{}</text>"#,
-                P(self.weight),
-                P(y),
-                escape(&line.weight)
-            );
+            Text::at(self.weight, y, FONT).end().write(svg, &line.weight);
         }
     }
 }
@@ -1118,83 +1089,33 @@ pub fn funnel_svg(plot: &FunnelPlot) -> String {
     let mut svg = String::new();
     svg_head(&mut svg, width, height, &format!("Funnel plot: {}, {} studies", plot.measure, points.len()));
     if let Some(title) = &plot.title {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{TITLE}" font-weight="bold">{}</text>"#,
-            P(PAD),
-            P(title_baseline),
-            escape(title)
-        );
+        Text::at(PAD, title_baseline, TITLE).bold().write(&mut svg, title);
     }
 
     // The pseudo confidence region and the line through the centre.
     if let Some(c) = center {
         let (x0, y0) = (frame.at(c), se_frame.at(0.0));
         let (xl, xr, yb) = (frame.at(c - 1.96 * se_max), frame.at(c + 1.96 * se_max), se_frame.at(se_max));
-        let _ = writeln!(
-            svg,
-            r#"<polygon points="{},{} {},{} {},{}" fill="{REGION}"/>"#,
-            P(x0),
-            P(y0),
-            P(xl),
-            P(yb),
-            P(xr),
-            P(yb)
-        );
+        triangle(&mut svg, [(x0, y0), (xl, yb), (xr, yb)], REGION);
+        svg.push('\n');
         for x in [xl, xr] {
-            let _ = writeln!(
-                svg,
-                r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{GUIDE}" stroke-width="1" stroke-dasharray="4 3"/>"#,
-                P(x0),
-                P(y0),
-                P(x),
-                P(yb)
-            );
+            line(&mut svg, (x0, y0), (x, yb), Stroke::dashed(GUIDE, 1.0));
         }
-        vertical(&mut svg, x0, y0, yb, &format!(r#"stroke="{MUTED}" stroke-width="1""#));
+        line(&mut svg, (x0, y0), (x0, yb), Stroke::solid(MUTED, 1.0));
     }
 
     // Axes: standard error down the left, the estimate along the bottom.
-    let _ = writeln!(
-        svg,
-        r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{INK}" stroke-width="1"/>"#,
-        P(plot_x),
-        P(plot_top),
-        P(plot_x),
-        P(axis_y)
-    );
+    let stroke = Stroke::solid(INK, 1.0);
+    line(&mut svg, (plot_x, plot_top), (plot_x, axis_y), stroke);
     for tick in &se_frame.axis.ticks {
         let ty = se_frame.at(tick.value);
-        let _ = writeln!(
-            svg,
-            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{INK}" stroke-width="1"/><text x="{}" y="{}" font-size="{SMALL}" text-anchor="end">{}</text>"#,
-            P(plot_x - TICK),
-            P(ty),
-            P(plot_x),
-            P(ty),
-            P(plot_x - TICK - 3.0),
-            P(baseline(ty, SMALL)),
-            escape(&tick.label)
-        );
+        segment(&mut svg, (plot_x - TICK, ty), (plot_x, ty), stroke);
+        Text::at(plot_x - TICK - 3.0, baseline(ty, SMALL), SMALL).end().write(&mut svg, &tick.label);
     }
-    let y_title_x = PAD + fonts::ascent(FONT);
-    let y_title_y = plot_top + FUNNEL_HEIGHT / 2.0;
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="{}" font-size="{FONT}" text-anchor="middle" transform="rotate(-90 {} {})">Standard error</text>"#,
-        P(y_title_x),
-        P(y_title_y),
-        P(y_title_x),
-        P(y_title_y)
-    );
+    let y_title = Text::at(PAD + fonts::ascent(FONT), plot_top + FUNNEL_HEIGHT / 2.0, FONT);
+    y_title.middle().upright().write(&mut svg, "Standard error");
     horizontal_axis(&mut svg, &frame, axis_y);
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="{}" font-size="{FONT}" text-anchor="middle">{}</text>"#,
-        P(frame.x + frame.length / 2.0),
-        P(measure_baseline),
-        escape(&plot.measure)
-    );
+    Text::at(frame.x + frame.length / 2.0, measure_baseline, FONT).middle().write(&mut svg, &plot.measure);
 
     // The studies: circles, or arrowheads at the edge for those past it.
     for p in &points {
@@ -1205,15 +1126,11 @@ pub fn funnel_svg(plot: &FunnelPlot) -> String {
         if frame.axis.below(p.estimate) || frame.axis.above(p.estimate) {
             arrowhead(&mut svg, x, py, frame.axis.above(p.estimate), SQUARE_FILL);
         } else if se_frame.axis.above(p.se) {
-            let _ = write!(
-                svg,
-                r#"<polygon points="{},{} {},{} {},{}" fill="{SQUARE_FILL}"/>"#,
-                P(x),
-                P(py),
-                P(x - ARROW_HALF_WIDTH),
-                P(py - ARROW_LENGTH),
-                P(x + ARROW_HALF_WIDTH),
-                P(py - ARROW_LENGTH)
+            let back = py - ARROW_LENGTH;
+            triangle(
+                &mut svg,
+                [(x, py), (x - ARROW_HALF_WIDTH, back), (x + ARROW_HALF_WIDTH, back)],
+                SQUARE_FILL,
             );
         } else {
             let _ = write!(
@@ -1226,13 +1143,7 @@ pub fn funnel_svg(plot: &FunnelPlot) -> String {
         svg.push_str("</g>\n");
     }
     if let Some(note) = &plot.note {
-        let _ = writeln!(
-            svg,
-            r#"<text x="{}" y="{}" font-size="{SMALL}" fill="{MUTED}">{}</text>"#,
-            P(PAD),
-            P(note_baseline),
-            escape(note)
-        );
+        Text::at(PAD, note_baseline, SMALL).fill(MUTED).write(&mut svg, note);
     }
     svg.push_str("</svg>\n");
     svg
