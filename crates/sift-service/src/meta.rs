@@ -544,9 +544,9 @@ impl MetaAnalysis {
                 let b = g.fit.pooled();
                 let _ = writeln!(
                     out,
-                    "\nSubgroup {} ({} studies): {code} {:.2} [{:.2}, {:.2}]",
+                    "\nSubgroup {} ({}): {code} {:.2} [{:.2}, {:.2}]",
                     g.name,
-                    g.fit.k,
+                    if g.fit.k == 1 { "1 study".to_string() } else { format!("{} studies", g.fit.k) },
                     self.shown(b.estimate),
                     self.shown(b.ci_lower),
                     self.shown(b.ci_upper)
@@ -602,10 +602,11 @@ impl MetaAnalysis {
         if let Some(r) = &self.regression {
             let _ = writeln!(
                 out,
-                "\nMeta-regression on {} ({} studies; τ² by {}):",
+                "\nMeta-regression on {} ({} studies; τ² by {}){}:",
                 spec.moderators.join(", "),
                 r.k,
-                r.method.code()
+                r.method.code(),
+                if spec.measure.is_ratio() { "; coefficients on the log scale" } else { "" }
             );
             let _ = writeln!(
                 out,
@@ -1236,7 +1237,7 @@ mod tests {
         /// panic, and a result's numbers are finite where a reader sees them.
         #[test]
         fn any_table_gives_a_result_or_a_message(
-            rows in proptest::collection::vec(proptest::collection::vec(cell(), 8), 1..12),
+            rows in proptest::collection::vec((proptest::collection::vec(cell(), 7), "[abc]"), 1..12),
             which in 0usize..5,
         ) {
             let measure = [Measure::RiskRatio, Measure::OddsRatio, Measure::MeanDifference, Measure::StandardizedMeanDifference, Measure::Ratio][which];
@@ -1248,8 +1249,12 @@ mod tests {
                 "study,estimate,lower,upper,g,x,y,z"
             };
             let mut text = format!("{header}\n");
-            for (i, row) in rows.iter().enumerate() {
-                text.push_str(&format!("s{i},{}\n", row[1..].join(",")));
+            // The subgroup is the last column of each header but the first; labels are words.
+            for (i, (row, group)) in rows.iter().enumerate() {
+                let mut cells = row.clone();
+                cells.insert(header.split(',').position(|h| h == "g").unwrap_or(1) - 1, group.clone());
+                cells.truncate(7);
+                text.push_str(&format!("s{i},{}\n", cells.join(",")));
             }
             let mut spec = MetaSpec::new(measure);
             spec.subgroup = Some("g".into());

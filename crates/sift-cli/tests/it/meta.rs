@@ -71,7 +71,12 @@ fn bcg_trials_pooled_as_metafor_pools_them_with_plots() {
 
     // Meta-regression on latitude and year (metafor: QM 12.20 on 2 df, residual tau² 0.1108).
     let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--moderator", "ablat", "--moderator", "year"]);
-    assert!(out.contains("Meta-regression on ablat, year (13 studies; τ² by REML):"), "{out}");
+    assert!(
+        out.contains(
+            "Meta-regression on ablat, year (13 studies; τ² by REML); coefficients on the log scale:"
+        ),
+        "{out}"
+    );
     assert!(out.contains("Test of moderators: QM = 12.20, df = 2, p = 0.002"), "{out}");
     assert!(out.contains("Residual heterogeneity: τ² = 0.1108"), "{out}");
 
