@@ -1273,7 +1273,7 @@ mod tests {
     /// Studies of every kind, valid by construction: each table pools, with every method,
     /// pooling and test, and its text and plots hold no NaN.
     fn study() -> impl Strategy<Value = (u32, u32, u32, u32, f64, f64, f64, f64)> {
-        (0u32..40, 1u32..400, 0u32..40, 1u32..400, -3.0f64..3.0, 0.2f64..3.0, 0.05f64..0.95, 0u32..3)
+        (0u32..40, 2u32..400, 0u32..40, 2u32..400, -3.0f64..3.0, 0.2f64..3.0, 0.05f64..0.95, 0u32..3)
             .prop_map(|(e1, extra1, e2, extra2, m, sd, f, g)| {
                 (e1, e1 + extra1, e2, e2 + extra2, m, sd, f, f64::from(g))
             })
