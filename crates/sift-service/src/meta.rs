@@ -278,7 +278,10 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
             if raw.is_empty() {
                 return Err(invalid(&at, format!("column `{name}` is empty")));
             }
-            raw.replace(',', ".")
+            // A decimal comma ("3,1") where the file is not comma-separated; in a comma-separated
+            // file a quoted "1,234" is ambiguous (thousands or decimals) and is refused.
+            let raw_number = if delimiter == b',' { raw.to_string() } else { raw.replacen(',', ".", 1) };
+            raw_number
                 .parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
@@ -592,7 +595,10 @@ impl MetaAnalysis {
                 let stat = if self.fit.df.is_some() { "t" } else { "z" };
                 let df = self.fit.df.map_or(String::new(), |d| format!(" (df = {d})"));
                 let _ = writeln!(out, "  {stat} = {:.2}{df}, {}", b.statistic, p_text(b.p_value));
-                if let (Some((l, u)), true) = (self.fit.prediction, self.fit.method.is_random()) {
+                // A prediction interval says little below 3 studies (as on the forest plot).
+                if let (Some((l, u)), true) =
+                    (self.fit.prediction, self.fit.method.is_random() && self.fit.k > 2)
+                {
                     let _ =
                         writeln!(out, "  Prediction interval: [{:.2}, {:.2}]", self.shown(l), self.shown(u));
                 }

@@ -164,6 +164,16 @@ fn bad_input_names_the_file_line_and_column() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("results.csv:3: column `total1`: \"fifty\" is not a number"), "{err}");
 
+    // A decimal comma is read in a semicolon-separated file; in a comma-separated one it is refused.
+    std::fs::write(&file, "study,estimate,se\nA,0.5,0.1\nB,\"0,4\",0.2\n").unwrap();
+    let (code, _, err) = sift(&["meta", s(&file), "--measure", "difference"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("results.csv:3: column `estimate`: \"0,4\" is not a number"), "{err}");
+    std::fs::write(&file, "study;estimate;se\nA;0,5;0,1\nB;0,4;0,2\n").unwrap();
+    let out = sift_ok(&["meta", s(&file), "--measure", "difference"]);
+    assert!(out.contains(&format!("{:5}  {:>9.2}", "A", 0.5)), "{out}");
+    std::fs::write(&file, "study,events1,total1,events2,total2\nA,3,50,9,50\nB,4,fifty,9,50\n").unwrap();
+
     let (code, _, err) = sift(&["meta", s(&file), "--measure", "MD"]);
     assert_eq!(code, 2);
     assert!(err.contains("results.csv:1: no `mean1` column, which Mean difference needs"), "{err}");
