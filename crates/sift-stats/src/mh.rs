@@ -195,3 +195,38 @@ pub fn peto(tables: &[Table], level: f64) -> Result<PooledTable> {
     }
     finish(Measure::OddsRatio, "Peto", tables, o_e / v_sum, 1.0 / v_sum, weights, level)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With one table, each Mantel-Haenszel variance is the table's own large-sample variance
+    /// (Greenland-Robins for RR, Robins-Breslow-Greenland for OR is Woolf's, Sato's for RD).
+    #[test]
+    fn one_table_gives_its_own_estimate_and_variance() {
+        let t = Table { events1: 10.0, total1: 100.0, events2: 20.0, total2: 120.0 };
+        for measure in [Measure::RiskRatio, Measure::OddsRatio, Measure::RiskDifference] {
+            let pooled = mantel_haenszel(measure, &[t], 0.95).unwrap();
+            let own = two_by_two(measure, t.events1, t.total1, t.events2, t.total2).unwrap();
+            assert!((pooled.estimate - own.yi).abs() < 1e-12, "{measure}: {} vs {}", pooled.estimate, own.yi);
+            assert!(
+                (pooled.se * pooled.se - own.vi).abs() < 1e-12,
+                "{measure}: {} vs {}",
+                pooled.se.powi(2),
+                own.vi
+            );
+            assert_eq!(pooled.weights, vec![100.0]);
+        }
+    }
+
+    #[test]
+    fn tables_without_events_cannot_be_pooled() {
+        let t = Table { events1: 0.0, total1: 10.0, events2: 0.0, total2: 12.0 };
+        let err = mantel_haenszel(Measure::OddsRatio, &[t, t], 0.95).unwrap_err();
+        assert!(err.to_string().contains("cannot be estimated"), "{err}");
+        let err = peto(&[t], 0.95).unwrap_err();
+        assert!(err.to_string().contains("cannot be estimated"), "{err}");
+        let bad = Table { events1: 11.0, ..t };
+        assert!(matches!(peto(&[t, bad], 0.95), Err(StatsError::Study { study: 2, .. })));
+    }
+}
