@@ -203,64 +203,8 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
     };
     let headers: Vec<String> =
         reader.headers().map_err(|e| csv_error(&e))?.iter().map(|h| h.trim().to_string()).collect();
-    let find =
-        |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h.eq_ignore_ascii_case(n)));
-    let header_list = headers.join(", ");
-    let need = |names: &[&str], why: &str| {
-        find(names).ok_or_else(|| {
-            invalid(
-                format!("{shown}:1"),
-                format!("no `{}` column, which {why} needs (the header has: {header_list})", names[0]),
-            )
-        })
-    };
-    enum Columns {
-        Binary([usize; 4]),
-        Continuous([usize; 6]),
-        Interval([usize; 3]),
-        Se([usize; 2]),
-        YiVi([usize; 2]),
-    }
+    let ColumnPlan { columns, label_col, subgroup_col, moderator_cols } = column_plan(shown, &headers, spec)?;
     let measure = spec.measure;
-    let what = measure.name();
-    let columns = if measure.is_binary() {
-        Columns::Binary([
-            need(EVENTS1, what)?,
-            need(TOTAL1, what)?,
-            need(EVENTS2, what)?,
-            need(TOTAL2, what)?,
-        ])
-    } else if measure.is_continuous() {
-        Columns::Continuous([
-            need(MEAN1, what)?,
-            need(SD1, what)?,
-            need(N1, what)?,
-            need(MEAN2, what)?,
-            need(SD2, what)?,
-            need(N2, what)?,
-        ])
-    } else if let (Some(y), Some(v)) = (find(YI), find(VI)) {
-        Columns::YiVi([y, v])
-    } else if let (Some(e), Some(l), Some(u)) = (find(ESTIMATE), find(LOWER), find(UPPER)) {
-        Columns::Interval([e, l, u])
-    } else if let (Some(e), Some(s)) = (find(ESTIMATE), find(SE)) {
-        Columns::Se([e, s])
-    } else {
-        return Err(invalid(
-            format!("{shown}:1"),
-            format!(
-                "a {} needs columns estimate, lower and upper (its confidence interval), or estimate and se, or yi and vi (the header has: {header_list})",
-                what.to_lowercase()
-            ),
-        ));
-    };
-    let label_col = find(LABEL);
-    let subgroup_col = spec.subgroup.as_deref().map(|name| need(&[name], "--subgroup")).transpose()?;
-    let moderator_cols = spec
-        .moderators
-        .iter()
-        .map(|name| need(&[name.as_str()], "--moderator"))
-        .collect::<ServiceResult<Vec<_>>>()?;
 
     let mut studies = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
@@ -351,6 +295,83 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
         return Err(invalid(shown, "no studies after the header"));
     }
     Ok(studies)
+}
+
+/// Which column holds what a measure needs.
+enum Columns {
+    Binary([usize; 4]),
+    Continuous([usize; 6]),
+    Interval([usize; 3]),
+    Se([usize; 2]),
+    YiVi([usize; 2]),
+}
+
+struct ColumnPlan {
+    columns: Columns,
+    label_col: Option<usize>,
+    subgroup_col: Option<usize>,
+    moderator_cols: Vec<usize>,
+}
+
+/// Finds the columns `spec` needs among `headers` (the first row of `shown`), or says which is
+/// missing and what the header has.
+fn column_plan(shown: &str, headers: &[String], spec: &MetaSpec) -> ServiceResult<ColumnPlan> {
+    let find =
+        |names: &[&str]| names.iter().find_map(|n| headers.iter().position(|h| h.eq_ignore_ascii_case(n)));
+    let header_list = headers.join(", ");
+    let need = |names: &[&str], why: &str| {
+        find(names).ok_or_else(|| {
+            invalid(
+                format!("{shown}:1"),
+                format!("no `{}` column, which {why} needs (the header has: {header_list})", names[0]),
+            )
+        })
+    };
+    let measure = spec.measure;
+    let what = measure.name();
+    let columns = if measure.is_binary() {
+        Columns::Binary([
+            need(EVENTS1, what)?,
+            need(TOTAL1, what)?,
+            need(EVENTS2, what)?,
+            need(TOTAL2, what)?,
+        ])
+    } else if measure.is_continuous() {
+        Columns::Continuous([
+            need(MEAN1, what)?,
+            need(SD1, what)?,
+            need(N1, what)?,
+            need(MEAN2, what)?,
+            need(SD2, what)?,
+            need(N2, what)?,
+        ])
+    } else if let (Some(y), Some(v)) = (find(YI), find(VI)) {
+        Columns::YiVi([y, v])
+    } else if let (Some(e), Some(l), Some(u)) = (find(ESTIMATE), find(LOWER), find(UPPER)) {
+        Columns::Interval([e, l, u])
+    } else if let (Some(e), Some(s)) = (find(ESTIMATE), find(SE)) {
+        Columns::Se([e, s])
+    } else {
+        return Err(invalid(
+            format!("{shown}:1"),
+            format!(
+                "a {} needs columns estimate, lower and upper (its confidence interval), or estimate and se, or yi and vi (the header has: {header_list})",
+                what.to_lowercase()
+            ),
+        ));
+    };
+    let named = |name: &str, role: &str| {
+        find(&[name]).ok_or_else(|| {
+            invalid(
+                format!("{shown}:1"),
+                format!("no `{name}` column for the {role} (the header has: {header_list})"),
+            )
+        })
+    };
+    let subgroup_col = spec.subgroup.as_deref().map(|name| named(name, "subgroup")).transpose()?;
+    let moderator_cols =
+        spec.moderators.iter().map(|name| named(name, "moderator")).collect::<ServiceResult<Vec<_>>>()?;
+    Ok(ColumnPlan { columns, label_col: find(LABEL), subgroup_col, moderator_cols })
 }
 
 fn stats_error(source: &str, studies: &[&MetaStudy], e: sift_stats::StatsError) -> ServiceError {
@@ -1118,19 +1139,15 @@ impl crate::Service {
                         other => other,
                     }
                 })?;
-            let needed = spec.subgroup.iter().chain(&spec.moderators);
-            for column in needed {
-                if !table.columns.contains(column) {
-                    return Err(invalid(
-                        format!("analysis {}", spec.name),
-                        format!(
-                            "form {:?} has no column {column:?} (it has: {})",
-                            spec.form,
-                            table.columns[1..].join(", ")
-                        ),
-                    ));
+            // The columns the measure, subgroup and moderators need, named as `sift meta` names them.
+            column_plan(&format!("form {}", spec.form), &table.columns, &spec.meta_spec()?).map_err(|e| {
+                match e {
+                    ServiceError::Invalid { message, .. } => {
+                        invalid(format!("analysis {}", spec.name), message)
+                    }
+                    other => other,
                 }
-            }
+            })?;
         }
         let mut tx = self.store.write().await?;
         self.require(tx.conn(), actor, crate::Permission::Manage).await?;

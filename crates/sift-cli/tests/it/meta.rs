@@ -200,7 +200,10 @@ fn bad_input_names_the_file_line_and_column() {
     assert!(err.contains("plot.gif: a plot's extension must be .svg, .png or .pdf"), "{err}");
     let (code, _, err) = sift(&["meta", s(&file), "--measure", "RR", "--subgroup", "dose"]);
     assert_eq!(code, 2);
-    assert!(err.contains("no `dose` column, which --subgroup needs"), "{err}");
+    assert!(
+        err.contains("results.csv:1: no `dose` column for the subgroup (the header has: study,"),
+        "{err}"
+    );
 }
 
 /// `sift analysis`: a meta-analysis kept with a review, read from a charting form's consensus,

@@ -423,7 +423,11 @@ moderators = ["latitude"]
             analyses.replace("form = \"outcomes\"", "form = \"nope\""),
             "analysis tb: form: form \"nope\" not found",
         ),
-        (analyses.replace("[\"latitude\"]", "[\"dose\"]"), "form \"outcomes\" has no column \"dose\""),
+        (
+            analyses.replace("[\"latitude\"]", "[\"dose\"]"),
+            "analysis tb: no `dose` column for the moderator (the header has: study, events1",
+        ),
+        (analyses.replace("\"RR\"", "\"MD\""), "analysis tb: no `mean1` column, which Mean difference needs"),
         (analyses.replace("name = \"tb\"", "name = \"t b\""), "analysis 1: name: \"t b\" must be letters"),
         (
             analyses.replace("measure = \"RR\"", "measure = \"MD\"\npooling = \"mh\""),

@@ -1,16 +1,39 @@
 //! Reports: the flow diagrams and meta-analyses inline and every file of the report bundle to
-//! download.
+//! download. Owners add meta-analyses by pasting their spec (`docs/meta.md`) and remove them;
+//! a refused spec comes back with the service's message and the text kept.
 
 use askama::Template;
-use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
 use sift_service::{Permission, ServiceError};
 
-use super::{Nav, render};
+use super::{Nav, render, url_encode};
 use crate::auth::{Auth, authorized};
-use crate::error::WebResult;
+use crate::error::{WebError, WebResult};
 use crate::state::AppState;
+
+/// An example analysis spec, shown as the textarea's placeholder.
+pub const ANALYSIS_EXAMPLE: &str = r#"[[analyses]]
+name = "tb"
+title = "BCG vaccine and tuberculosis"
+form = "outcomes"
+measure = "RR"
+method = "REML"
+subgroup = "alloc"
+columns = { total1 = "n1", total2 = "n2" }"#;
+
+/// One stored analysis, as the page lists it.
+pub struct AnalysisLine {
+    pub name: String,
+    pub form: String,
+    pub stream: String,
+    pub measure: String,
+    pub model: String,
+    pub title: String,
+}
 
 pub struct FileLine {
     pub path: String,
@@ -25,17 +48,40 @@ struct ReportsPage {
     diagrams: Vec<(String, String)>,
     /// (name, forest plot SVG, results as text) of each meta-analysis the bundle drew.
     analyses: Vec<(String, String, String)>,
+    specs: Vec<AnalysisLine>,
     files: Vec<FileLine>,
     problems: Vec<String>,
     empty_streams: Vec<String>,
+    message: String,
+    spec_text: String,
+    spec_error: String,
+    spec_example: &'static str,
+}
+
+#[derive(Deserialize)]
+pub struct ReportsQuery {
+    msg: Option<String>,
 }
 
 pub async fn page(
     State(state): State<AppState>,
     auth: Auth,
     Path(slug): Path<String>,
+    Query(q): Query<ReportsQuery>,
 ) -> WebResult<Response> {
-    let (service, actor, viewer) = authorized(&state, &auth, &slug, Permission::Read).await?;
+    let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), String::new(), String::new()).await?;
+    Ok(axum::response::Html(body).into_response())
+}
+
+async fn show(
+    state: &AppState,
+    auth: &Auth,
+    slug: &str,
+    message: String,
+    spec_text: String,
+    spec_error: String,
+) -> WebResult<String> {
+    let (service, actor, viewer) = authorized(state, auth, slug, Permission::Read).await?;
     let bundle = service.report_bundle(&actor).await?;
     // The bundle's own diagrams (a stream whose counts cannot be drawn has none; the page
     // lists why among the problems).
@@ -65,15 +111,91 @@ pub async fn page(
         .iter()
         .map(|f| FileLine { path: f.path.clone(), what: f.what.clone(), size: human_size(f.bytes.len()) })
         .collect();
+    let specs = service
+        .report_analyses()
+        .await?
+        .into_iter()
+        .map(|a| AnalysisLine {
+            model: a
+                .pooling
+                .clone()
+                .filter(|p| p != "iv")
+                .or(a.method.clone())
+                .unwrap_or_else(|| "REML".into()),
+            stream: a.stream.clone().unwrap_or_else(|| "(all)".into()),
+            name: a.name,
+            form: a.form,
+            measure: a.measure,
+            title: a.title.unwrap_or_default(),
+        })
+        .collect();
     let page = ReportsPage {
-        nav: Nav::review(&auth, &service, &viewer, "reports"),
+        nav: Nav::review(auth, &service, &viewer, "reports"),
         diagrams,
         analyses,
+        specs,
         files,
         problems: bundle.problems,
         empty_streams: bundle.empty_streams,
+        message,
+        spec_text,
+        spec_error,
+        spec_example: ANALYSIS_EXAMPLE,
     };
-    Ok(render(&page)?.into_response())
+    Ok(render(&page)?.0)
+}
+
+#[derive(Deserialize)]
+pub struct SpecForm {
+    csrf: Option<String>,
+    spec: String,
+}
+
+/// Stores pasted analysis specs (owners); a refused spec is shown with its message, the text kept.
+pub async fn add_analyses(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<SpecForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    match service.set_report_analyses(&actor, &form.spec).await {
+        Ok(names) => Ok(Redirect::to(&format!(
+            "/r/{slug}/reports?msg={}",
+            url_encode(&format!("Analyses stored: {}.", names.join(", ")))
+        ))
+        .into_response()),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let error = crate::error::for_people(&e);
+            let body = show(&state, &auth, &slug, String::new(), form.spec, error).await?;
+            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
+        }
+        Err(other) => Err(WebError::from(other)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    csrf: Option<String>,
+    name: String,
+}
+
+/// Removes a stored analysis (owners).
+pub async fn remove_analysis(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    service.remove_report_analysis(&actor, &form.name).await?;
+    Ok(Redirect::to(&format!(
+        "/r/{slug}/reports?msg={}",
+        url_encode(&format!("Analysis {:?} removed.", form.name))
+    ))
+    .into_response())
 }
 
 pub async fn file(

@@ -70,6 +70,14 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         ),
         (Method::GET, format!("/r/{slug}/reports"), None),
         (Method::GET, format!("/r/{slug}/reports/file/index.html"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/reports/analyses"),
+            form(format!(
+                "csrf={csrf}&spec=%5B%5Banalyses%5D%5D%0Aname%3D%22planted%22%0Aform%3D%22characteristics%22%0Ameasure%3D%22RR%22"
+            )),
+        ),
+        (Method::POST, format!("/r/{slug}/reports/analyses/remove"), form(format!("csrf={csrf}&name=planted"))),
         (Method::GET, format!("/r/{slug}/settings"), None),
         (
             Method::POST,

@@ -439,9 +439,34 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert!(wrong.body.contains("&#34;soon&#34; is not a number"), "{}", wrong.body);
 
-    // A meta-analysis of the settled values shows on the Reports page: its forest plot and results.
+    // An owner stores a meta-analysis of the settled values on the Reports page; a refused
+    // spec comes back with its message and the text kept; a reviewer may not store one.
     let analyses = "[[analyses]]\nname = \"follow-up\"\nform = \"characteristics\"\nmeasure = \"difference\"\ncolumns = { yi = \"weeks\", vi = \"patients1\" }\n";
-    alpha.set_report_analyses(&Actor::new("root"), analyses).await.unwrap();
+    let spec_body =
+        |user: &crate::support::User, text: &str| format!("csrf={}&spec={}", user.csrf, enc(text));
+    let refused = post_form(
+        &f.app,
+        "/r/alpha/reports/analyses",
+        As::Cookie(&f.root),
+        &spec_body(&f.root, &analyses.replace("weeks", "week")),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was stored.") && refused.body.contains("has no column &#34;week&#34;"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("yi = &#34;week&#34;"), "the text is kept: {}", refused.body);
+    let by_reviewer =
+        post_form(&f.app, "/r/alpha/reports/analyses", As::Cookie(&f.agon), &spec_body(&f.agon, analyses))
+            .await;
+    assert_eq!(by_reviewer.status, StatusCode::FORBIDDEN);
+    let stored =
+        post_form(&f.app, "/r/alpha/reports/analyses", As::Cookie(&f.root), &spec_body(&f.root, analyses))
+            .await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    assert_eq!(alpha.report_analyses().await.unwrap().len(), 1);
     let reports = get(&f.app, "/r/alpha/reports", As::Cookie(&f.agon)).await;
     assert_eq!(reports.status, StatusCode::OK);
     assert!(reports.body.contains("Meta-analysis: follow-up"), "{}", reports.body);
@@ -452,6 +477,16 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     );
     assert!(reports.body.contains("1 of 1 studies pooled; Difference"), "{}", reports.body);
     assert!(reports.body.contains("analyses/follow-up-forest.pdf"), "{}", reports.body);
+    assert!(!reports.body.contains("Store analyses"), "a reviewer gets no form");
+    let removed = post_form(
+        &f.app,
+        "/r/alpha/reports/analyses/remove",
+        As::Cookie(&f.root),
+        &format!("csrf={}&name=follow-up", f.root.csrf),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert!(alpha.report_analyses().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
