@@ -76,8 +76,8 @@ async fn a_review_survives_its_archive_byte_for_byte() {
 /// Charting, appraisal, a table spec, an analysis spec and typed-in flow counts, so every
 /// table is used.
 async fn chart_and_report(service: &Service, owner: &Actor) {
-    let form =
-        "name = \"characteristics\"\n[[fields]]\nkey = \"design\"\nlabel = \"Design\"\ntype = \"text\"\n";
+    let form = "name = \"characteristics\"\n[[fields]]\nkey = \"design\"\nlabel = \"Design\"\ntype = \"text\"\n\
+                [[fields]]\nkey = \"se\"\nlabel = \"Standard error\"\ntype = \"number\"\n";
     service.add_form(owner, form).await.unwrap();
     let ellen = Actor::new("ellen");
     service.chart(&ellen, "characteristics", 2, &[("design".into(), "RCT".into())], true).await.unwrap();
@@ -96,7 +96,7 @@ async fn chart_and_report(service: &Service, owner: &Actor) {
     service.set_level(owner, 2, "2").await.unwrap();
     let tables = "[[tables]]\nname = \"t1\"\nform = \"characteristics\"\n[[tables.columns]]\nheader = \"Study\"\nvalue = \"study\"\n[[tables.columns]]\nheader = \"Design\"\nfield = \"design\"\n";
     service.set_report_tables(owner, tables).await.unwrap();
-    let analyses = "[[analyses]]\nname = \"a1\"\nform = \"characteristics\"\nmeasure = \"difference\"\n";
+    let analyses = "[[analyses]]\nname = \"a1\"\nform = \"characteristics\"\nmeasure = \"difference\"\ncolumns = { estimate = \"design\" }\n";
     service.set_report_analyses(owner, analyses).await.unwrap();
     let counts = "records_from_databases = 10\nrecords_screened = 10\nrecords_excluded = 8\nreports_sought = 2\nreports_assessed = 2\nreports_excluded = 1\nstudies_included = 1\nreports_included = 1\n";
     service.set_flow_counts(owner, None, Some(counts)).await.unwrap();
