@@ -56,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/fulltexts/{citation}/pdf", put(upload_pdf))
         .route("/reviews/{slug}/report", get(report_files))
         .route("/reviews/{slug}/report/{*path}", get(report_file))
+        .route("/reviews/{slug}/analyses", get(analyses).post(add_analyses))
+        .route("/reviews/{slug}/analyses/{name}", get(analysis).delete(remove_analysis))
         .route("/reviews/{slug}/forms", get(charting::forms).post(charting::add_form))
         .route("/reviews/{slug}/forms/{form}/progress", get(charting::progress))
         .route("/reviews/{slug}/chart/{form}/{citation}", get(charting::my_chart).put(charting::chart))
@@ -523,6 +525,47 @@ async fn add_stream(
         Json(json!({ "name": stream.name, "description": stream.description, "default": stream.is_default })),
     )
         .into_response())
+}
+
+async fn analyses(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let specs = service.report_analyses().await.map_err(api)?;
+    Ok(Json(json!({ "analyses": specs })).into_response())
+}
+
+/// Stores analysis specs (owners): the body is `{"analyses": [...]}`, as `docs/meta.md` writes them.
+async fn add_analyses(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<Value>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let stored = service.set_report_analyses(&actor, &body.to_string()).await.map_err(api)?;
+    Ok((StatusCode::CREATED, Json(json!({ "stored": stored }))).into_response())
+}
+
+/// Runs one stored analysis on the form's current consensus values: every number.
+async fn analysis(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, name)): Path<(String, String)>,
+) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let (spec, analysis) = service.run_analysis(&name).await.map_err(api)?;
+    Ok(Json(json!({ "spec": spec, "analysis": analysis, "summary": analysis.summary() })).into_response())
+}
+
+async fn remove_analysis(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, name)): Path<(String, String)>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    service.remove_report_analysis(&actor, &name).await.map_err(api)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
@@ -1015,6 +1058,24 @@ pub fn openapi() -> Value {
     });
     paths["/reviews/{slug}/report"] = json!({
         "get": { "summary": "The files of the review's report (as `sift report` writes them), and problems found drawing it", "parameters": [slug], "responses": ok("files with path, description and size") }
+    });
+    let name = json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "description": "the analysis's name" });
+    paths["/reviews/{slug}/analyses"] = json!({
+        "get": { "summary": "The review's meta-analysis specs (docs/meta.md)", "parameters": [slug], "responses": ok("analyses") },
+        "post": {
+            "summary": "Store meta-analysis specs (owners); one of the same name is replaced; every key is checked against the review",
+            "parameters": [slug],
+            "requestBody": body(json!({ "analyses": { "type": "array", "items": { "type": "object" }, "description": "name, form, measure, and optionally title, stream, method, test, pooling, subgroup, moderators, columns, level, leave_one_out" } }), json!(["analyses"])),
+            "responses": { "201": { "description": "the names stored" }, "400": { "$ref": "#/components/responses/Error" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" } }
+        }
+    });
+    paths["/reviews/{slug}/analyses/{name}"] = json!({
+        "get": { "summary": "Run one analysis on the form's current consensus values: its spec, every number, and the results as text", "parameters": [slug, name.clone()], "responses": ok("spec, analysis, summary") },
+        "delete": {
+            "summary": "Remove an analysis (owners)",
+            "parameters": [slug, name],
+            "responses": { "204": { "description": "removed" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } }
+        }
     });
     paths["/reviews/{slug}/report/{path}"] = json!({
         "get": {

@@ -200,6 +200,14 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/analyses"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/analyses/planted"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/analyses"),
+            json(json!({ "analyses": [{ "name": "planted", "form": "characteristics", "measure": "RR" }] })),
+        ),
+        (Method::DELETE, format!("/api/v1/reviews/{slug}/analyses/planted"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/protocol"), None),
         (
             Method::POST,

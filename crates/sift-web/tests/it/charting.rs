@@ -478,6 +478,31 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     assert!(reports.body.contains("1 of 1 studies pooled; Difference"), "{}", reports.body);
     assert!(reports.body.contains("analyses/follow-up-forest.pdf"), "{}", reports.body);
     assert!(!reports.body.contains("Store analyses"), "a reviewer gets no form");
+    // The same through the API: the specs, one run with every number, and owners only change them.
+    let listed = get(&f.app, "/api/v1/reviews/alpha/analyses", As::Bearer(&f.agon)).await;
+    assert!(listed.body.contains("\"name\":\"follow-up\""), "{}", listed.body);
+    let run = get(&f.app, "/api/v1/reviews/alpha/analyses/follow-up", As::Bearer(&f.agon)).await;
+    assert_eq!(run.status, StatusCode::OK, "{}", run.body);
+    let run: serde_json::Value = serde_json::from_str(&run.body).unwrap();
+    assert_eq!(run["analysis"]["fit"]["k"], 1);
+    let estimate = run["analysis"]["fit"]["coefficients"][0]["estimate"].as_f64().unwrap();
+    assert!((estimate - 8.0).abs() < 1e-9, "the settled weeks: {estimate}");
+    assert!(run["summary"].as_str().unwrap().contains("1 of 1 studies pooled"));
+    let second = json!({ "analyses": [{ "name": "second", "form": "characteristics", "measure": "difference", "columns": { "yi": "weeks", "vi": "patients2" } }] });
+    let by_reviewer =
+        post_json(&f.app, "/api/v1/reviews/alpha/analyses", As::Bearer(&f.agon), second.clone()).await;
+    assert_eq!(by_reviewer.status, StatusCode::FORBIDDEN);
+    let stored = post_json(&f.app, "/api/v1/reviews/alpha/analyses", As::Bearer(&f.root), second).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    assert!(stored.body.contains("\"stored\":[\"second\"]"), "{}", stored.body);
+    let bad = json!({ "analyses": [{ "name": "bad", "form": "characteristics", "measure": "OR" }] });
+    let refused = post_json(&f.app, "/api/v1/reviews/alpha/analyses", As::Bearer(&f.root), bad).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("no `events1` column, which Odds ratio needs"), "{}", refused.body);
+    let delete =
+        send(&f.app, Method::DELETE, "/api/v1/reviews/alpha/analyses/second", As::Bearer(&f.root), None)
+            .await;
+    assert_eq!(delete.status, StatusCode::NO_CONTENT, "{}", delete.body);
     let removed = post_form(
         &f.app,
         "/r/alpha/reports/analyses/remove",
