@@ -134,7 +134,8 @@ pub struct MetaAnalysis {
     pub subgroups: Option<SubgroupAnalysis>,
     /// Meta-regression on the moderators.
     pub regression: Option<Fit>,
-    /// Egger's test, or why it was not run.
+    /// Egger's test, or why it was not run (in JSON: the test, or `{"not_run": why}`).
+    #[serde(serialize_with = "egger_json")]
     pub egger: Result<Egger, String>,
     /// The model pooled without each estimable study in turn, when asked for.
     pub leave_one_out: Vec<LeftOut>,
@@ -150,6 +151,18 @@ pub struct LeftOut {
     pub p_value: f64,
     pub tau2: f64,
     pub i2: Option<f64>,
+}
+
+fn egger_json<S: serde::Serializer>(egger: &Result<Egger, String>, serializer: S) -> Result<S::Ok, S::Error> {
+    match egger {
+        Ok(test) => test.serialize(serializer),
+        Err(why) => {
+            use serde::ser::SerializeMap;
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry("not_run", why)?;
+            map.end()
+        }
+    }
 }
 
 fn invalid(at: impl Into<String>, message: impl Into<String>) -> ServiceError {

@@ -62,6 +62,7 @@ fn bcg_trials_pooled_as_metafor_pools_them_with_plots() {
     let b = &json["fit"]["coefficients"][0];
     assert!((b["estimate"].as_f64().unwrap() - -0.714532).abs() < 1e-6, "{b}");
     assert!((json["fit"]["tau2"].as_f64().unwrap() - 0.313243).abs() < 1e-5);
+    assert_eq!(json["egger"]["df"], 11, "{}", json["egger"]);
 
     // Mantel-Haenszel (metafor rma.mh: 0.6353 [0.5881, 0.6862]) and Peto (0.6222 [0.5746, 0.6738]).
     let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--pooling", "mh"]);
@@ -147,6 +148,14 @@ fn continuous_outcomes_subgroups_hksj_and_a_study_without_events() {
         "study,events1,total1,events2,total2\nA,3,50,9,50\nB,0,40,0,41\nC,5,60,11,58\nD,0,30,4,30\n",
     )
     .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&sift_ok(&["meta", s(&events), "--measure", "OR", "--json"])).unwrap();
+    assert_eq!(json["egger"]["df"], 1, "three estimable studies: {}", json["egger"]);
+    let two = dir.path().join("two.csv");
+    std::fs::write(&two, "study,events1,total1,events2,total2\nA,3,50,9,50\nC,5,60,11,58\n").unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&sift_ok(&["meta", s(&two), "--measure", "OR", "--json"])).unwrap();
+    assert_eq!(json["egger"]["not_run"], "Egger's test needs at least 3 studies, not 2", "{}", json["egger"]);
     let out = sift_ok(&["meta", s(&events), "--measure", "OR"]);
     assert!(out.contains("3 of 4 studies pooled"), "{out}");
     assert!(out.contains("B      not estimable: no events in either group"), "{out}");
