@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sift_service::{Permission, ServiceError};
 
+use super::settings::RemoveForm;
 use super::{Nav, render, url_encode};
 use crate::auth::{Auth, authorized};
 use crate::error::{WebError, WebResult};
@@ -173,12 +174,6 @@ pub async fn add_analyses(
         }
         Err(other) => Err(WebError::from(other)),
     }
-}
-
-#[derive(Deserialize)]
-pub struct RemoveForm {
-    csrf: Option<String>,
-    name: String,
 }
 
 /// Removes a stored analysis (owners).

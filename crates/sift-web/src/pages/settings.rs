@@ -367,10 +367,11 @@ pub async fn invite(
     Ok(Redirect::to(&to).into_response())
 }
 
+/// A form that removes something by name (a member; on the Reports page, an analysis).
 #[derive(Deserialize)]
 pub struct RemoveForm {
-    csrf: Option<String>,
-    name: String,
+    pub(crate) csrf: Option<String>,
+    pub(crate) name: String,
 }
 
 /// Removes a member who has not taken part; one who has stays, and the page says why.
