@@ -474,6 +474,12 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
     })
 }
 
+/// Mantel-Haenszel's or Peto's heterogeneity line, when there are degrees of freedom.
+fn table_heterogeneity_line(t: &PooledTable) -> Option<String> {
+    let (i2, p) = (t.i2?, t.q_p_value?);
+    Some(format!("Heterogeneity: I² = {i2:.0}%; Q = {:.2}, df = {}, {}", t.q, t.q_df, p_text(p)))
+}
+
 /// `p < 0.001` or `p = 0.042`.
 fn p_text(p: f64) -> String {
     if p < 0.001 { "p < 0.001".into() } else { format!("p = {p:.3}") }
@@ -614,14 +620,8 @@ impl MetaAnalysis {
         match &self.pooled_table {
             Some(t) => {
                 let _ = writeln!(out, "  z = {:.2}, {}", t.z, p_text(t.p_value));
-                if let (Some(i2), Some(p)) = (t.i2, t.q_p_value) {
-                    let _ = writeln!(
-                        out,
-                        "  Heterogeneity: I² = {i2:.0}%; Q = {:.2}, df = {}, {}",
-                        t.q,
-                        t.q_df,
-                        p_text(p)
-                    );
+                if let Some(line) = table_heterogeneity_line(t) {
+                    let _ = writeln!(out, "  {line}");
                 }
             }
             None => {
@@ -808,15 +808,7 @@ impl MetaAnalysis {
                 ci_lower: t.ci_lower,
                 ci_upper: t.ci_upper,
                 prediction: None,
-                note: match (t.i2, t.q_p_value) {
-                    (Some(i2), Some(p)) => Some(format!(
-                        "Heterogeneity: I² = {i2:.0}%; Q = {:.2}, df = {}, {}",
-                        t.q,
-                        t.q_df,
-                        p_text(p)
-                    )),
-                    _ => None,
-                },
+                note: table_heterogeneity_line(t),
             },
             None => self.summary_for(self.spec.method.name().to_string(), &self.fit),
         };
@@ -877,6 +869,50 @@ impl MetaAnalysis {
     }
 }
 
+/// The columns [`Service::meta_table`] gives a form: `study`, then each field under its key,
+/// an intervention/control pair as `KEY1` and `KEY2`; `renames` (needed column, form column)
+/// applied.
+fn form_columns(
+    form: &sift_domain::charting::Form,
+    renames: &[(String, String)],
+) -> ServiceResult<Vec<String>> {
+    use sift_domain::charting::FieldKind;
+
+    let mut columns: Vec<String> = vec!["study".into()];
+    for field in &form.fields {
+        match field.kind {
+            FieldKind::IntegerPair => {
+                columns.push(format!("{}1", field.key));
+                columns.push(format!("{}2", field.key));
+            }
+            FieldKind::Group { .. } => {}
+            _ => columns.push(field.key.clone()),
+        }
+    }
+    for (to, from) in renames {
+        let Some(at) = columns.iter().position(|c| c == from) else {
+            return Err(invalid(
+                "--column",
+                format!(
+                    "{to}={from}: form {:?} has no column {from:?} (it has: {})",
+                    form.name,
+                    columns[1..].join(", ")
+                ),
+            ));
+        };
+        columns[at] = to.clone();
+    }
+    Ok(columns)
+}
+
+fn require_stream(streams: &[sift_domain::Stream], name: &str) -> ServiceResult<()> {
+    if streams.iter().any(|s| s.name == name) {
+        Ok(())
+    } else {
+        Err(invalid("--stream", format!("the review has no stream {name:?}")))
+    }
+}
+
 /// The studies of a review's charting form as a table `sift meta` reads: one row per citation
 /// with consensus values (in `stream`, when named), labelled by its study (or first author and
 /// year). Each field is a column under its key; an intervention/control pair (`integer_pair`)
@@ -910,38 +946,11 @@ impl crate::Service {
 
         let (definition, consensus) = self.chart_consensus(form).await?;
         let mut conn = self.store.read().await?;
-        if let Some(name) = stream
-            && !sift_store::reviews::list_streams(&mut conn, self.review.id)
-                .await?
-                .iter()
-                .any(|s| s.name == name)
-        {
-            return Err(invalid("--stream", format!("the review has no stream {name:?}")));
+        if let Some(name) = stream {
+            require_stream(&sift_store::reviews::list_streams(&mut conn, self.review.id).await?, name)?;
         }
         let (canonical, label_of) = self.citation_records_and_studies(&mut conn, stream).await?;
-        let mut columns: Vec<String> = vec!["study".into()];
-        for field in &definition.fields {
-            match field.kind {
-                FieldKind::IntegerPair => {
-                    columns.push(format!("{}1", field.key));
-                    columns.push(format!("{}2", field.key));
-                }
-                FieldKind::Group { .. } => {}
-                _ => columns.push(field.key.clone()),
-            }
-        }
-        for (to, from) in renames {
-            let Some(at) = columns.iter().position(|c| c == from) else {
-                return Err(invalid(
-                    "--column",
-                    format!(
-                        "{to}={from}: form {form:?} has no column {from:?} (it has: {})",
-                        columns[1..].join(", ")
-                    ),
-                ));
-            };
-            columns[at] = to.clone();
-        }
+        let columns = form_columns(&definition, renames)?;
         let mut rows = Vec::new();
         for (citation, values) in &consensus {
             let Some(&record) = canonical.get(citation) else { continue };
@@ -1132,38 +1141,40 @@ impl crate::Service {
 
         let specs = AnalysisSpec::parse_all(text)?;
         let now = crate::clock::now();
-        {
-            let mut conn = self.store.read().await?;
-            self.require(&mut conn, actor, crate::Permission::Manage).await?;
-        }
-        // Checked against the form's columns as `sift meta` reads them, before anything is stored.
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
+        let forms = sift_store::charting::forms(tx.conn(), self.review.id).await?;
+        let streams = sift_store::reviews::list_streams(tx.conn(), self.review.id).await?;
+        // Each spec against the form's columns as `sift meta` reads them, before anything is stored.
         for spec in &specs {
-            let table =
-                self.meta_table(&spec.form, spec.stream.as_deref(), &spec.renames()).await.map_err(|e| {
-                    match e {
-                        ServiceError::Invalid { field, message } => invalid(
-                            format!("analysis {}: {}", spec.name, field.trim_start_matches("--")),
-                            message,
-                        ),
-                        ServiceError::NotFound { what, key, hint } => invalid(
-                            format!("analysis {}: form", spec.name),
-                            format!("{what} {key:?} not found{hint}"),
-                        ),
-                        other => other,
-                    }
-                })?;
+            let at = |key: &str| format!("analysis {}: {key}", spec.name);
+            let Some((_, form)) = forms.iter().find(|(_, f)| f.name == spec.form) else {
+                let names: Vec<&str> = forms.iter().map(|(_, f)| f.name.as_str()).collect();
+                return Err(invalid(
+                    at("form"),
+                    format!("form {:?} not found; the review's forms are: {}", spec.form, names.join(", ")),
+                ));
+            };
+            let named = |e: ServiceError| match e {
+                ServiceError::Invalid { field, message } => {
+                    invalid(at(field.trim_start_matches("--")), message)
+                }
+                other => other,
+            };
+            if let Some(stream) = &spec.stream {
+                require_stream(&streams, stream).map_err(named)?;
+            }
+            let columns = form_columns(form, &spec.renames()).map_err(named)?;
             // The columns the measure, subgroup and moderators need, named as `sift meta` names them.
-            column_plan(&format!("form {}", spec.form), &table.columns, &spec.meta_spec()?).map_err(|e| {
-                match e {
+            column_plan(&format!("form {}", spec.form), &columns, &spec.meta_spec()?).map_err(
+                |e| match e {
                     ServiceError::Invalid { message, .. } => {
                         invalid(format!("analysis {}", spec.name), message)
                     }
                     other => other,
-                }
-            })?;
+                },
+            )?;
         }
-        let mut tx = self.store.write().await?;
-        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
         for spec in &specs {
             let stored = serde_json::to_string(spec).map_err(|e| invalid("analysis", e.to_string()))?;
             set_spec(tx.conn(), SpecKind::Analysis, self.review.id, &spec.name, &stored, &now).await?;
@@ -1242,9 +1253,13 @@ impl crate::Service {
         let Some(spec) = self.report_analyses().await?.into_iter().find(|a| a.name == name) else {
             return Err(self.unknown_analysis(name).await);
         };
-        let meta = spec.meta_spec()?;
-        let analysis = self.meta_analysis(&spec.form, spec.stream.as_deref(), &spec.renames(), &meta).await?;
+        let analysis = self.run_spec(&spec).await?;
         Ok((spec, analysis))
+    }
+
+    /// Runs an analysis spec on the form's current consensus values.
+    pub async fn run_spec(&self, spec: &AnalysisSpec) -> ServiceResult<MetaAnalysis> {
+        self.meta_analysis(&spec.form, spec.stream.as_deref(), &spec.renames(), &spec.meta_spec()?).await
     }
 }
 

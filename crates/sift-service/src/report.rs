@@ -673,8 +673,8 @@ impl Service {
         if !analyses.is_empty() {
             let mut sections = Vec::new();
             for spec in &analyses {
-                let (spec, analysis) = match self.run_analysis(&spec.name).await {
-                    Ok(run) => run,
+                let analysis = match self.run_spec(spec).await {
+                    Ok(analysis) => analysis,
                     Err(e) => {
                         bundle.problems.push(format!("analysis {}: not drawn: {e}", spec.name));
                         continue;

@@ -84,10 +84,9 @@ fn finish(
     let total: f64 = raw_weights.iter().sum();
     let weights = raw_weights.iter().map(|w| 100.0 * w / total).collect();
     // Heterogeneity of the studies' own effects around the pooled estimate.
-    let effect_measure = if measure == Measure::OddsRatio { Measure::OddsRatio } else { measure };
     let own: Vec<_> = tables
         .iter()
-        .filter_map(|t| two_by_two(effect_measure, t.events1, t.total1, t.events2, t.total2).ok())
+        .filter_map(|t| two_by_two(measure, t.events1, t.total1, t.events2, t.total2).ok())
         .collect();
     let q: f64 = own.iter().map(|e| (e.yi - estimate).powi(2) / e.vi).sum();
     let q_df = own.len().saturating_sub(1);

@@ -70,6 +70,44 @@ pub struct Args {
     pub leave_one_out: bool,
 }
 
+/// Prints the analysis (text or JSON) and draws the plots asked for: [forest, funnel].
+fn show(
+    analysis: &sift_service::meta::MetaAnalysis,
+    json: bool,
+    title: Option<String>,
+    plots: [&Option<PathBuf>; 2],
+) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(analysis).context("writing JSON")?);
+    } else {
+        print!("{}", analysis.summary());
+    }
+    if let Some(path) = plots[0] {
+        write_drawing(&sift_report::forest::forest_svg(&analysis.forest(title.clone())), path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = plots[1] {
+        write_drawing(&sift_report::forest::funnel_svg(&analysis.funnel(title)), path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}
+
+/// Refuses a plot path whose extension Sift cannot write, before any work is done.
+fn check_plot_paths(paths: [&Option<PathBuf>; 2]) -> Result<()> {
+    for path in paths.into_iter().flatten() {
+        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
+            return Err(UsageError(format!(
+                "{}: a plot's extension must be .svg, .png or .pdf",
+                path.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 fn parsed<T: std::str::FromStr<Err = String>>(option: &str, value: &str) -> Result<T> {
     value.parse::<T>().map_err(|e| UsageError(format!("{option}: {e}")).into())
 }
@@ -84,16 +122,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     spec.subgroup = args.subgroup.clone();
     spec.moderators = args.moderators.clone();
     spec.leave_one_out = args.leave_one_out;
-    for path in [&args.forest, &args.funnel].into_iter().flatten() {
-        let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-        if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
-            return Err(UsageError(format!(
-                "{}: a plot's extension must be .svg, .png or .pdf",
-                path.display()
-            ))
-            .into());
-        }
-    }
+    check_plot_paths([&args.forest, &args.funnel])?;
 
     let analysis = match &args.form {
         Some(form) => {
@@ -128,22 +157,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
             sift_service::meta::meta_analyse(&source, studies, &spec)?
         }
     };
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&analysis).context("writing JSON")?);
-    } else {
-        print!("{}", analysis.summary());
-    }
-    if let Some(path) = &args.forest {
-        let svg = sift_report::forest::forest_svg(&analysis.forest(args.title.clone()));
-        write_drawing(&svg, path)?;
-        eprintln!("wrote {}", path.display());
-    }
-    if let Some(path) = &args.funnel {
-        let svg = sift_report::forest::funnel_svg(&analysis.funnel(args.title.clone()));
-        write_drawing(&svg, path)?;
-        eprintln!("wrote {}", path.display());
-    }
-    Ok(())
+    show(&analysis, args.json, args.title, [&args.forest, &args.funnel])
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -205,34 +219,12 @@ pub async fn analysis(command: AnalysisCommand, context: &Context) -> Result<()>
             print!("{}", table.render());
         }
         AnalysisCommand::Show { review, name, forest, funnel, json } => {
-            for path in [&forest, &funnel].into_iter().flatten() {
-                let ext =
-                    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-                if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
-                    return Err(UsageError(format!(
-                        "{}: a plot's extension must be .svg, .png or .pdf",
-                        path.display()
-                    ))
-                    .into());
-                }
-            }
+            check_plot_paths([&forest, &funnel])?;
             let service = sift_service::Service::open(&context.locator(&review)?).await?;
             let run = service.run_analysis(&name).await;
             service.close().await;
             let (spec, analysis) = run?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&analysis).context("writing JSON")?);
-            } else {
-                print!("{}", analysis.summary());
-            }
-            if let Some(path) = &forest {
-                write_drawing(&sift_report::forest::forest_svg(&analysis.forest(spec.title.clone())), path)?;
-                eprintln!("wrote {}", path.display());
-            }
-            if let Some(path) = &funnel {
-                write_drawing(&sift_report::forest::funnel_svg(&analysis.funnel(spec.title.clone())), path)?;
-                eprintln!("wrote {}", path.display());
-            }
+            show(&analysis, json, spec.title, [&forest, &funnel])?;
         }
         AnalysisCommand::Remove { review, name } => {
             let service = sift_service::Service::open(&context.locator(&review)?).await?;
