@@ -13,6 +13,7 @@ mod dedup;
 mod error;
 mod export;
 mod import;
+mod input;
 pub mod meta;
 mod ranking;
 mod report;

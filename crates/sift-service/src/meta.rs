@@ -191,11 +191,7 @@ const VI: &[&str] = &["vi"];
 /// Reads the studies of `path` for `spec`: a CSV (comma, semicolon or tab separated) with a
 /// header row. Every problem names the file, the line and the column.
 pub fn read_meta_csv(path: &Path, spec: &MetaSpec) -> ServiceResult<Vec<MetaStudy>> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ServiceError::Io { path: shown.clone(), source })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        invalid(&shown, format!("not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()))
-    })?;
+    let (shown, text) = crate::input::read_utf8(path)?;
     read_meta_text(&shown, &text, spec)
 }
 
@@ -210,10 +206,7 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
         .unwrap_or(b',');
     let mut reader =
         csv::ReaderBuilder::new().delimiter(delimiter).flexible(false).from_reader(text.as_bytes());
-    let csv_error = |e: &csv::Error| {
-        let line = e.position().map_or(String::new(), |p| format!(":{}", p.line()));
-        invalid(format!("{shown}{line}"), e.to_string())
-    };
+    let csv_error = |e: &csv::Error| crate::input::csv_error(shown, e);
     let headers: Vec<String> =
         reader.headers().map_err(|e| csv_error(&e))?.iter().map(|h| h.trim().to_string()).collect();
     let ColumnPlan { columns, label_col, subgroup_col, moderator_cols } = column_plan(shown, &headers, spec)?;

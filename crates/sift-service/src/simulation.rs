@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use sift_rank::{Balance, Classifier, Document, FeatureOptions, Metrics, Query, Settings, StopPoint};
 
+use crate::input::{csv_error, read_utf8};
 use crate::{ServiceError, ServiceResult};
 
 /// A labelled set read from a CSV file.
@@ -72,14 +73,7 @@ impl SimulationReport {
 
 /// Reads a labelled CSV. Every problem names the file, the line and the column.
 pub fn read_labelled_csv(path: &Path) -> ServiceResult<LabelledSet> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ServiceError::Io { path: shown.clone(), source })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        ServiceError::invalid(
-            &shown,
-            format!("not UTF-8 text (first bad byte at offset {})", e.utf8_error().valid_up_to()),
-        )
-    })?;
+    let (shown, text) = read_utf8(path)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers = reader.headers().map_err(|e| csv_error(&shown, &e))?.clone();
@@ -141,11 +135,6 @@ pub fn read_labelled_csv(path: &Path) -> ServiceResult<LabelledSet> {
         return Err(ServiceError::invalid(&shown, "no records after the header"));
     }
     Ok(set)
-}
-
-fn csv_error(shown: &str, error: &csv::Error) -> ServiceError {
-    let line = error.position().map_or(String::new(), |p| format!(":{}", p.line()));
-    ServiceError::invalid(format!("{shown}{line}"), error.to_string())
 }
 
 /// Runs one simulation on `set`.
