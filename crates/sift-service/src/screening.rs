@@ -722,7 +722,9 @@ impl Service {
         Ok(store::blob(&mut conn, &sha).await?)
     }
 
-    /// Links included reports (citations) to one study.
+    /// Links included reports (citations) to one study, created on first use. A report
+    /// belongs to one study: linking it again moves it, and a study left without reports is
+    /// dropped. Only reports included at full text can be linked, all from one stream.
     pub async fn link_study(&self, actor: &Actor, label: &str, citations: &[i64]) -> ServiceResult<()> {
         let label = label.trim();
         if label.is_empty() || citations.is_empty() {
@@ -732,13 +734,30 @@ impl Service {
         let mut tx = self.store.write().await?;
         self.require(tx.conn(), actor, Permission::Vote).await?;
         let stream = self.stream_of_citation(tx.conn(), CitationId(citations[0])).await?;
-        let study = store::study(tx.conn(), self.review.id, stream, label, &now).await?;
+        let included: HashSet<CitationId> = store::resolutions(tx.conn(), stream, Some(Stage::FullText))
+            .await?
+            .into_iter()
+            .filter(|r| r.decision == Decision::Include)
+            .map(|r| r.citation)
+            .collect();
         for &c in citations {
             if self.stream_of_citation(tx.conn(), CitationId(c)).await? != stream {
                 return Err(ServiceError::invalid("CITATION", "a study's reports belong to one stream"));
             }
+            if !included.contains(&CitationId(c)) {
+                return Err(ServiceError::invalid(
+                    "CITATION",
+                    format!(
+                        "citation {c} is not included at full text; only included reports are linked to studies"
+                    ),
+                ));
+            }
+        }
+        let study = store::study(tx.conn(), self.review.id, stream, label, &now).await?;
+        for &c in citations {
             store::link_report(tx.conn(), CitationId(c), study).await?;
         }
+        store::drop_empty_studies(tx.conn(), stream).await?;
         reviews::append_event(
             tx.conn(),
             self.review.id,
@@ -751,6 +770,63 @@ impl Service {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Takes a report out of its study, so that it counts as a study of its own again;
+    /// returns the study's label. A study left without reports is dropped.
+    pub async fn unlink_study(&self, actor: &Actor, citation: i64) -> ServiceResult<String> {
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Vote).await?;
+        let stream = self.stream_of_citation(tx.conn(), CitationId(citation)).await?;
+        let label = store::studies(tx.conn(), stream)
+            .await?
+            .into_iter()
+            .find(|(_, _, reports)| reports.contains(&CitationId(citation)))
+            .map(|(_, label, _)| label)
+            .ok_or_else(|| ServiceError::NotFound {
+                what: "study link of citation",
+                key: citation.to_string(),
+                hint: "; `sift study list` shows the studies and their reports".into(),
+            })?;
+        store::unlink_report(tx.conn(), CitationId(citation)).await?;
+        store::drop_empty_studies(tx.conn(), stream).await?;
+        reviews::append_event(
+            tx.conn(),
+            self.review.id,
+            &now,
+            &actor.name,
+            "study.unlinked",
+            Some(&label),
+            &json!({ "citation": citation }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(label)
+    }
+
+    /// The reports included at full text in a stream, each with the label of the study it is
+    /// linked to (`None`: a study of its own), in citation order.
+    pub async fn included_reports(
+        &self,
+        actor: &Actor,
+        stream: Option<&str>,
+    ) -> ServiceResult<Vec<(Screened, Option<String>)>> {
+        let mut reports = self.screened(actor, stream, Stage::FullText, Decision::Include).await?;
+        reports.sort_by_key(|r| r.citation);
+        let label_of: HashMap<CitationId, String> = self
+            .studies(stream)
+            .await?
+            .into_iter()
+            .flat_map(|(label, citations)| citations.into_iter().map(move |c| (c, label.clone())))
+            .collect();
+        Ok(reports
+            .into_iter()
+            .map(|r| {
+                let label = label_of.get(&r.citation).cloned();
+                (r, label)
+            })
+            .collect())
     }
 
     /// Inter-rater agreement at a stage over resolved citations (whose votes everyone may

@@ -507,6 +507,24 @@ pub async fn link_report(conn: &mut Conn, citation: CitationId, study: StudyId) 
     Ok(())
 }
 
+/// Takes a report out of whatever study it is linked to.
+pub async fn unlink_report(conn: &mut Conn, citation: CitationId) -> Result<()> {
+    sqlx::query("DELETE FROM study_reports WHERE citation_id = $1").bind(citation.0).execute(conn).await?;
+    Ok(())
+}
+
+/// Drops a stream's studies that have no report left.
+pub async fn drop_empty_studies(conn: &mut Conn, stream: StreamId) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM studies WHERE stream_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM study_reports sr WHERE sr.study_id = studies.id)",
+    )
+    .bind(stream.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// The studies of a stream with their reports.
 pub async fn studies(conn: &mut Conn, stream: StreamId) -> Result<Vec<(StudyId, String, Vec<CitationId>)>> {
     let rows = sqlx::query(

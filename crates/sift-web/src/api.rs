@@ -7,7 +7,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 mod charting;
 use axum::{Json, Router};
@@ -56,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/fulltexts/{citation}/pdf", put(upload_pdf))
         .route("/reviews/{slug}/report", get(report_files))
         .route("/reviews/{slug}/report/{*path}", get(report_file))
+        .route("/reviews/{slug}/studies", get(studies).post(link_study))
+        .route("/reviews/{slug}/studies/reports/{citation}", delete(unlink_study))
         .route("/reviews/{slug}/analyses", get(analyses).post(add_analyses))
         .route("/reviews/{slug}/analyses/{name}", get(analysis).delete(remove_analysis))
         .route("/reviews/{slug}/forms", get(charting::forms).post(charting::add_form))
@@ -525,6 +527,62 @@ async fn add_stream(
         Json(json!({ "name": stream.name, "description": stream.description, "default": stream.is_default })),
     )
         .into_response())
+}
+
+/// A stream's included reports grouped by study; a report linked to no study is one of its own.
+async fn studies(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<StreamQuery>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let reports = service.included_reports(&actor, q.stream.as_deref()).await.map_err(api)?;
+    let out: Vec<Value> = reports
+        .into_iter()
+        .map(|(r, study)| {
+            let x = &r.record.reference;
+            json!({
+                "citation": r.citation.0,
+                "study": study,
+                "title": x.title,
+                "first_author": x.author_strings().first(),
+                "year": x.year,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "reports": out })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StudyBody {
+    study: String,
+    citations: Vec<i64>,
+}
+
+/// Links included reports to one study (reviewers); a report in another study moves.
+async fn link_study(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<StudyBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    service.link_study(&actor, &body.study, &body.citations).await.map_err(api)?;
+    Ok(Json(json!({ "study": body.study.trim(), "citations": body.citations })).into_response())
+}
+
+/// Takes a report out of its study (reviewers).
+async fn unlink_study(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, citation)): Path<(String, i64)>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
+    let study = service.unlink_study(&actor, citation).await.map_err(api)?;
+    Ok(Json(json!({ "citation": citation, "was_in": study })).into_response())
 }
 
 async fn analyses(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
@@ -1058,6 +1116,18 @@ pub fn openapi() -> Value {
     });
     paths["/reviews/{slug}/report"] = json!({
         "get": { "summary": "The files of the review's report (as `sift report` writes them), and problems found drawing it", "parameters": [slug], "responses": ok("files with path, description and size") }
+    });
+    paths["/reviews/{slug}/studies"] = json!({
+        "get": { "summary": "A stream's reports included at full text, each with the study it is linked to (null: a study of its own)", "parameters": [slug, stream], "responses": ok("reports") },
+        "post": {
+            "summary": "Link included reports of one stream to one study, made on first use (reviewers); a report in another study moves, and a study left empty is dropped",
+            "parameters": [slug],
+            "requestBody": body(json!({ "study": { "type": "string" }, "citations": { "type": "array", "items": { "type": "integer" } } }), json!(["study", "citations"])),
+            "responses": ok("the study and its linked citations")
+        }
+    });
+    paths["/reviews/{slug}/studies/reports/{citation}"] = json!({
+        "delete": { "summary": "Take a report out of its study (reviewers): it counts as a study of its own again", "parameters": [slug, citation], "responses": ok("the citation and the study it was in") }
     });
     let name = json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "description": "the analysis's name" });
     paths["/reviews/{slug}/analyses"] = json!({

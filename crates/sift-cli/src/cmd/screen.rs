@@ -162,6 +162,8 @@ pub enum StudyCommand {
         #[arg(required = true)]
         citations: Vec<i64>,
     },
+    /// Take a report out of its study (it counts as a study of its own again).
+    Unlink { review: String, citation: i64 },
     /// List the studies and their reports.
     List {
         review: String,
@@ -497,6 +499,12 @@ pub async fn study(command: StudyCommand, context: &Context) -> Result<()> {
             service.close().await;
             result?;
             println!("study {study:?}: reports {citations:?}");
+        }
+        StudyCommand::Unlink { review, citation } => {
+            let service = open(&review, context).await?;
+            let result = service.unlink_study(&context.actor, citation).await;
+            service.close().await;
+            println!("citation {citation} taken out of study {:?}", result?);
         }
         StudyCommand::List { review, stream } => {
             let service = open(&review, context).await?;

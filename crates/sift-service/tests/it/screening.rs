@@ -3,7 +3,7 @@
 //! hammer test of concurrent voters on one review file.
 
 use sift_domain::screening::{Decision, Method, Role, Stage, StageSettings, Status};
-use sift_domain::{ReviewType, SearchKind};
+use sift_domain::{CitationId, ReviewType, SearchKind};
 use sift_service::{
     Actor, DedupPolicy, ExportFormat, InputFile, Locator, NewReviewSpec, RecordFilter, SearchSpec, Service,
     ServiceError,
@@ -297,6 +297,28 @@ async fn screening_story(db: TestDatabase) {
     assert_eq!(p.other_methods_identified_by_source[0].count, 6);
     assert_eq!((p.other_methods.reports_sought, p.other_methods.reports_not_retrieved), (6, 1));
     assert_eq!((p.reports_included, p.studies_included), (2, 1), "two reports of one study");
+
+    // Only included reports are linked; a report taken out of its study is a study of its own
+    // again, and a study left without reports is dropped.
+    let err = service.link_study(&ellen, "Smith trial", &[2, 1]).await.unwrap_err();
+    assert!(err.to_string().contains("citation 1 is not included at full text"), "{err}");
+    assert_eq!(service.studies(None).await.unwrap().len(), 1, "a refused link changes nothing");
+    assert_eq!(service.unlink_study(&ellen, other).await.unwrap(), "Smith trial");
+    let p = service.prisma(None).await.unwrap();
+    assert_eq!((p.reports_included, p.studies_included), (2, 2));
+    service.link_study(&ellen, "Jones trial", &[other]).await.unwrap();
+    service.link_study(&ellen, "Jones trial", &[2]).await.unwrap();
+    assert_eq!(
+        service.studies(None).await.unwrap(),
+        vec![("Jones trial".to_string(), vec![CitationId(2), CitationId(other)])],
+        "Smith trial lost its last report and was dropped"
+    );
+    let included = service.included_reports(&ellen, None).await.unwrap();
+    let labels: Vec<(i64, Option<&str>)> =
+        included.iter().map(|(r, label)| (r.citation.0, label.as_deref())).collect();
+    assert_eq!(labels, vec![(2, Some("Jones trial")), (other, Some("Jones trial"))]);
+    let err = service.unlink_study(&ellen, 1).await.unwrap_err();
+    assert!(err.to_string().contains("study link of citation"), "{err}");
     service.close().await;
 }
 

@@ -12,6 +12,7 @@ pub(crate) mod reports;
 mod screen;
 pub(crate) mod searches;
 pub(crate) mod settings;
+mod studies;
 
 use askama::Template;
 use axum::Router;
@@ -43,6 +44,9 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/fulltext/{citation}/missing", post(screen::not_retrieved))
         .route("/r/{slug}/conflicts", get(conflicts::page))
         .route("/r/{slug}/conflicts/{citation}/resolve", post(conflicts::resolve))
+        .route("/r/{slug}/studies", get(studies::page))
+        .route("/r/{slug}/studies/link", post(studies::link))
+        .route("/r/{slug}/studies/unlink", post(studies::unlink))
         .route("/r/{slug}/reports", get(reports::page))
         .route("/r/{slug}/reports/file/{*path}", get(reports::file))
         .route("/r/{slug}/reports/analyses", post(reports::add_analyses))

@@ -68,6 +68,13 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/conflicts/1/resolve"),
             form(format!("csrf={csrf}&decision=exclude")),
         ),
+        (Method::GET, format!("/r/{slug}/studies"), None),
+        (
+            Method::POST,
+            format!("/r/{slug}/studies/link"),
+            form(format!("csrf={csrf}&stream=default&study=Planted&citation=1")),
+        ),
+        (Method::POST, format!("/r/{slug}/studies/unlink"), form(format!("csrf={csrf}&citation=1"))),
         (Method::GET, format!("/r/{slug}/reports"), None),
         (Method::GET, format!("/r/{slug}/reports/file/index.html"), None),
         (
@@ -200,6 +207,13 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/studies"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/studies"),
+            json(json!({ "study": "Planted", "citations": [1] })),
+        ),
+        (Method::DELETE, format!("/api/v1/reviews/{slug}/studies/reports/1"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/analyses"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/analyses/planted"), None),
         (
@@ -328,6 +342,7 @@ async fn a_member_of_one_review_reaches_nothing_of_another() {
     assert!(beta.appraisals().await.unwrap().is_empty(), "no appraisal was recorded");
     assert!(beta.levels().await.unwrap().is_empty(), "no level was set");
     assert_eq!(beta.appraisal_tools().await.unwrap().len(), sift_domain::appraisal::builtin_tools().len());
+    assert!(beta.studies(None).await.unwrap().is_empty(), "no study was linked");
 
     // And the reverse: beta's reviewer reaches nothing of alpha; alpha's list omits beta.
     for (method, uri, body) in review_routes("alpha", &f.mallory.csrf) {

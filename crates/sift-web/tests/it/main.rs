@@ -7,6 +7,7 @@
 //! - `charting`: forms, a chart round trip, blinded charting, compare and settle, appraisal;
 //! - `postgres`: the reviews of a database server served together, when `SIFT_TEST_PG_URL`
 //!   is set;
+//! - `studies`: reports grouped into studies by page and API;
 //! - `reviews`: the administrator creates a review in a data directory; nobody else may;
 //! - `browser`: headless chromium through chromedriver (skips without it unless
 //!   `SIFT_REQUIRE_BROWSER=1`).
@@ -19,4 +20,5 @@ mod charting;
 mod postgres;
 mod reviews;
 mod security;
+mod studies;
 mod support;
