@@ -132,6 +132,73 @@ pub fn from_toml(text: &str) -> Result<ManualCounts, ManualError> {
     raw.finish()
 }
 
+/// Writes counts as the TOML [`from_toml`] reads: every box, one line per source and
+/// reason, and the previous version's counts when given. A starting point for typing counts
+/// in: the derived counts written out, to be changed where the records cannot tell.
+pub fn to_toml(counts: &PrismaCounts, previous: Option<(i64, i64)>) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let mut line = |key: &str, n: i64| {
+        let _ = writeln!(out, "{key} = {n}");
+    };
+    line("records_from_databases", counts.records_from_databases);
+    line("records_from_registers", counts.records_from_registers);
+    line("duplicates_removed", counts.duplicates_removed);
+    line("marked_ineligible_by_automation", counts.marked_ineligible_by_automation);
+    line("removed_for_other_reasons", counts.removed_for_other_reasons);
+    line("records_screened", counts.records_screened);
+    line("records_excluded", counts.records_excluded);
+    let d = &counts.databases;
+    line("reports_sought", d.reports_sought);
+    line("reports_not_retrieved", d.reports_not_retrieved);
+    line("reports_assessed", d.reports_assessed);
+    line("reports_excluded", d.reports_excluded);
+    let o = &counts.other_methods;
+    line("other_reports_sought", o.reports_sought);
+    line("other_reports_not_retrieved", o.reports_not_retrieved);
+    line("other_reports_assessed", o.reports_assessed);
+    line("other_reports_excluded", o.reports_excluded);
+    line("studies_included", counts.studies_included);
+    line("reports_included", counts.reports_included);
+    if let Some((studies, reports)) = previous {
+        line("previous_studies", studies);
+        line("previous_reports", reports);
+    }
+    for (table, named) in [
+        ("source", &counts.records_identified_by_source),
+        ("reason", &d.reports_excluded_by_reason),
+        ("other_source", &counts.other_methods_identified_by_source),
+        ("other_reason", &o.reports_excluded_by_reason),
+    ] {
+        if named.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n[{table}]");
+        for n in named {
+            let _ = writeln!(out, "{} = {}", toml_key(&n.name), n.count);
+        }
+    }
+    out
+}
+
+/// A TOML key for any name: bare when it can be, else a quoted string.
+fn toml_key(name: &str) -> String {
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        return name.to_string();
+    }
+    let mut quoted = String::from('"');
+    for c in name.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
+}
+
 /// Reads and checks a counts CSV: two columns, `box,count`, an optional header row of exactly
 /// those words, `#` comment lines. Counts may have thousands separators ("1,234" quoted), or
 /// be `NR`.
@@ -524,6 +591,18 @@ Embase = 500
         assert_eq!(c.other_methods_identified_by_source[0].count, 12);
         assert_eq!(m.previous, None);
         assert_eq!(m.template(), None);
+    }
+
+    #[test]
+    fn written_counts_read_back_the_same() {
+        let mut m = from_toml(TOML).unwrap();
+        m.counts.other_methods.reports_excluded_by_reason =
+            vec![Named { name: "Said \"no\" \\ twice".into(), count: 1 }];
+        let text = to_toml(&m.counts, Some((7, 9)));
+        let back = from_toml(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back.counts, m.counts, "{text}");
+        assert_eq!(back.previous, Some((7, 9)));
+        assert!(text.contains("\"ClinicalTrials.gov\" = 34") && text.contains("PubMed = 700"), "{text}");
     }
 
     #[test]

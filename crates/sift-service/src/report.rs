@@ -246,6 +246,25 @@ impl Service {
         Ok(())
     }
 
+    /// The text to type a stream's counts from: its typed-in counts (`true`) when it has
+    /// them, else its derived counts written as TOML (`false`), to change where the records
+    /// cannot tell.
+    pub async fn flow_counts_text(&self, stream: Option<&str>) -> ServiceResult<(String, bool)> {
+        let flow = self.stream_flow(stream).await?;
+        Ok(match flow.source {
+            FlowSource::Manual(text) => (text, true),
+            FlowSource::Derived => {
+                let previous = match flow.options.template {
+                    Some(Template::Updated { previous_studies, previous_reports }) => {
+                        Some((previous_studies, previous_reports))
+                    }
+                    _ => None,
+                };
+                (manual::to_toml(&flow.counts, previous), false)
+            }
+        })
+    }
+
     /// A stream's flow diagram counts and drawing options: typed-in counts when the stream
     /// has them, else derived from its records.
     pub async fn stream_flow(&self, stream: Option<&str>) -> ServiceResult<StreamFlow> {

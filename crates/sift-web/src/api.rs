@@ -40,7 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/votes", post(vote))
         .route("/reviews/{slug}/conflicts", get(conflicts))
         .route("/reviews/{slug}/resolutions", post(resolve))
-        .route("/reviews/{slug}/flow", get(flow))
+        .route("/reviews/{slug}/flow", get(flow).put(set_flow))
         .route("/reviews/{slug}/searches", get(searches).post(add_search))
         .route("/reviews/{slug}/streams", get(streams).post(add_stream))
         .route("/reviews/{slug}/decisions", post(import_decisions))
@@ -356,9 +356,31 @@ async fn flow(
     Ok(Json(json!({
         "stream": stream.name,
         "counts": serde_json::to_value(&flow.counts).unwrap_or(Value::Null),
+        "typed_in": matches!(flow.source, sift_service::FlowSource::Manual(_)),
         "svg": svg,
     }))
     .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FlowBody {
+    stream: Option<String>,
+    /// The counts as TOML or CSV (`docs/flow.md`); null returns the stream to derived counts.
+    counts: Option<String>,
+}
+
+/// Types in a stream's flow counts, or returns it to the records' counts (owners).
+async fn set_flow(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<FlowBody>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let stream = service.stream(body.stream.as_deref()).await.map_err(api)?;
+    service.set_flow_counts(&actor, Some(&stream.name), body.counts.as_deref()).await.map_err(api)?;
+    Ok(Json(json!({ "stream": stream.name, "typed_in": body.counts.is_some() })).into_response())
 }
 
 async fn searches(
@@ -964,7 +986,15 @@ pub fn openapi() -> Value {
                 "requestBody": body(json!({ "citation": { "type": "integer" }, "stage": { "type": "string" }, "decision": { "type": "string", "enum": ["include", "exclude"] }, "reason": { "type": "string" }, "method": { "type": "string", "enum": ["third-reviewer", "consensus"] } }), json!(["citation", "decision"])),
                 "responses": ok("the resolution")
             } },
-            "/reviews/{slug}/flow": { "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream", "parameters": [slug, stream], "responses": ok("counts and svg") } },
+            "/reviews/{slug}/flow": {
+                "get": { "summary": "The PRISMA counts and flow diagram (SVG) of a stream, and whether its counts were typed in", "parameters": [slug, stream], "responses": ok("counts, typed_in and svg") },
+                "put": {
+                    "summary": "Type in a stream's counts (TOML or CSV, docs/flow.md; checked before they are stored), or return it to the records' counts with counts null (owners)",
+                    "parameters": [slug],
+                    "requestBody": body(json!({ "stream": { "type": "string" }, "counts": { "type": "string", "nullable": true } }), json!(["counts"])),
+                    "responses": ok("the stream and whether its counts are typed in")
+                }
+            },
             "/reviews/{slug}/searches": { "get": { "summary": "A stream's searches with their files, record counts and import warnings", "parameters": [slug, stream], "responses": ok("searches") } },
             "/reviews/{slug}/duplicates": { "get": { "summary": "Possible duplicate pairs waiting for a person, best first (reviewers)", "parameters": [slug, stream], "responses": ok("pairs") } },
             "/reviews/{slug}/protocol": {

@@ -1,6 +1,7 @@
 //! Reports: the flow diagrams and meta-analyses inline and every file of the report bundle to
-//! download. Owners add meta-analyses by pasting their spec (`docs/meta.md`) and remove them;
-//! a refused spec comes back with the service's message and the text kept.
+//! download. Owners add meta-analyses by pasting their spec (`docs/meta.md`) and remove them,
+//! and type in a stream's flow counts (`docs/flow.md`) or return it to the records' counts; a
+//! refused spec or count comes back with the service's message and the text kept.
 
 use askama::Template;
 use axum::Form;
@@ -42,11 +43,32 @@ pub struct FileLine {
     pub size: String,
 }
 
+/// One stream's flow diagram, and for owners the counts to type in.
+pub struct FlowCard {
+    pub stream: String,
+    /// The diagram's SVG; empty when the stream has none (no searches, no typed counts).
+    pub svg: String,
+    /// Whether the counts were typed in rather than derived from the records.
+    pub typed: bool,
+    /// The counts' text for the owner's form: typed-in, or the derived ones as TOML.
+    pub counts_text: String,
+    pub counts_error: String,
+}
+
+/// What an owner sent and had refused, shown again with the message.
+#[derive(Default)]
+struct Draft {
+    spec_text: String,
+    spec_error: String,
+    /// (stream, counts text, message)
+    counts: Option<(String, String, String)>,
+}
+
 #[derive(Template)]
 #[template(path = "reports.html")]
 struct ReportsPage {
     nav: Nav,
-    diagrams: Vec<(String, String)>,
+    flows: Vec<FlowCard>,
     /// (name, forest plot SVG, results as text) of each meta-analysis the bundle drew.
     analyses: Vec<(String, String, String)>,
     specs: Vec<AnalysisLine>,
@@ -70,29 +92,41 @@ pub async fn page(
     Path(slug): Path<String>,
     Query(q): Query<ReportsQuery>,
 ) -> WebResult<Response> {
-    let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), String::new(), String::new()).await?;
+    let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), Draft::default()).await?;
     Ok(axum::response::Html(body).into_response())
 }
 
-async fn show(
-    state: &AppState,
-    auth: &Auth,
-    slug: &str,
-    message: String,
-    spec_text: String,
-    spec_error: String,
-) -> WebResult<String> {
+async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft: Draft) -> WebResult<String> {
     let (service, actor, viewer) = authorized(state, auth, slug, Permission::Read).await?;
     let bundle = service.report_bundle(&actor).await?;
+    let is_owner = viewer.role == sift_domain::screening::Role::Owner;
     // The bundle's own diagrams (a stream whose counts cannot be drawn has none; the page
-    // lists why among the problems).
-    let mut diagrams = Vec::new();
+    // lists why among the problems). Owners also get each stream's counts to type in, even
+    // a stream without searches: a review screened elsewhere has only typed counts.
+    let mut flows = Vec::new();
     for stream in service.streams().await? {
         let path = format!("flow/{}.svg", stream.name);
-        if let Some(file) = bundle.files.iter().find(|f| f.path == path) {
-            let svg = super::dashboard::strip_xml_prolog(&String::from_utf8_lossy(&file.bytes));
-            diagrams.push((stream.name, svg));
+        let svg = bundle
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|file| super::dashboard::strip_xml_prolog(&String::from_utf8_lossy(&file.bytes)));
+        if svg.is_none() && !is_owner {
+            continue;
         }
+        let (mut counts_text, typed) = service.flow_counts_text(Some(&stream.name)).await?;
+        let mut counts_error = String::new();
+        if let Some((_, text, error)) = draft.counts.as_ref().filter(|(s, _, _)| *s == stream.name) {
+            counts_text = text.clone();
+            counts_error = error.clone();
+        }
+        flows.push(FlowCard {
+            stream: stream.name,
+            svg: svg.unwrap_or_default(),
+            typed,
+            counts_text,
+            counts_error,
+        });
     }
     let text_of = |path: &str| {
         bundle.files.iter().find(|f| f.path == path).map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
@@ -132,15 +166,15 @@ async fn show(
         .collect();
     let page = ReportsPage {
         nav: Nav::review(auth, &service, &viewer, "reports"),
-        diagrams,
+        flows,
         analyses,
         specs,
         files,
         problems: bundle.problems,
         empty_streams: bundle.empty_streams,
         message,
-        spec_text,
-        spec_error,
+        spec_text: draft.spec_text,
+        spec_error: draft.spec_error,
         spec_example: ANALYSIS_EXAMPLE,
     };
     Ok(render(&page)?.0)
@@ -169,7 +203,51 @@ pub async fn add_analyses(
         .into_response()),
         Err(e @ ServiceError::Invalid { .. }) => {
             let error = crate::error::for_people(&e);
-            let body = show(&state, &auth, &slug, String::new(), form.spec, error).await?;
+            let draft = Draft { spec_text: form.spec, spec_error: error, counts: None };
+            let body = show(&state, &auth, &slug, String::new(), draft).await?;
+            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
+        }
+        Err(other) => Err(WebError::from(other)),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CountsForm {
+    csrf: Option<String>,
+    stream: String,
+    #[serde(default)]
+    counts: String,
+    /// "set" stores the counts; "clear" returns the stream to the records' counts.
+    action: String,
+}
+
+/// Types in a stream's flow counts, or returns it to the records' counts (owners). Refused
+/// counts are shown with the message, the text kept.
+pub async fn flow_counts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<CountsForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let (text, done) = match form.action.as_str() {
+        "set" => (Some(form.counts.as_str()), "now drawn from the counts typed in"),
+        "clear" => (None, "drawn from the records again"),
+        other => return Err(WebError::BadRequest(format!("unknown action {other:?}"))),
+    };
+    match service.set_flow_counts(&actor, Some(&form.stream), text).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/r/{slug}/reports?msg={}",
+            url_encode(&format!("The {} flow diagram is {done}.", form.stream))
+        ))
+        .into_response()),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let draft = Draft {
+                counts: Some((form.stream, form.counts, crate::error::for_people(&e))),
+                ..Draft::default()
+            };
+            let body = show(&state, &auth, &slug, String::new(), draft).await?;
             Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
         }
         Err(other) => Err(WebError::from(other)),

@@ -68,6 +68,11 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/conflicts/1/resolve"),
             form(format!("csrf={csrf}&decision=exclude")),
         ),
+        (
+            Method::POST,
+            format!("/r/{slug}/reports/flow"),
+            form(format!("csrf={csrf}&stream=default&action=clear")),
+        ),
         (Method::GET, format!("/r/{slug}/studies"), None),
         (
             Method::POST,
@@ -207,6 +212,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/duplicates/1"), json(json!({ "decision": "same" }))),
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
+        (Method::PUT, format!("/api/v1/reviews/{slug}/flow"), json(json!({ "stream": "default", "counts": null }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/studies"), None),
         (
             Method::POST,

@@ -5,6 +5,7 @@
 //! - `security`: CSRF rejection, login rate limiting, cookie flags, setup once;
 //! - `api`: the OpenAPI document lists exactly the router's API routes; API round trip;
 //! - `charting`: forms, a chart round trip, blinded charting, compare and settle, appraisal;
+//! - `flow`: owners type in a stream's flow counts and return to the records' counts;
 //! - `postgres`: the reviews of a database server served together, when `SIFT_TEST_PG_URL`
 //!   is set;
 //! - `studies`: reports grouped into studies by page and API;
@@ -17,6 +18,7 @@ mod authz;
 mod blinding;
 mod browser;
 mod charting;
+mod flow;
 mod postgres;
 mod reviews;
 mod security;
