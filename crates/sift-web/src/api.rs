@@ -58,6 +58,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/report/{*path}", get(report_file))
         .route("/reviews/{slug}/studies", get(studies).post(link_study))
         .route("/reviews/{slug}/studies/reports/{citation}", delete(unlink_study))
+        .route("/reviews/{slug}/tables", get(tables).post(add_tables))
+        .route("/reviews/{slug}/tables/{name}", get(table).delete(remove_table))
         .route("/reviews/{slug}/analyses", get(analyses).post(add_analyses))
         .route("/reviews/{slug}/analyses/{name}", get(analysis).delete(remove_analysis))
         .route("/reviews/{slug}/forms", get(charting::forms).post(charting::add_form))
@@ -605,6 +607,65 @@ async fn unlink_study(
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await.map_err(api)?;
     let study = service.unlink_study(&actor, citation).await.map_err(api)?;
     Ok(Json(json!({ "citation": citation, "was_in": study })).into_response())
+}
+
+async fn tables(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let specs = service.report_tables().await.map_err(api)?;
+    Ok(Json(json!({ "tables": specs })).into_response())
+}
+
+/// Stores table specs (owners): the body is `{"tables": [...]}`, as `docs/tables.md` writes them.
+async fn add_tables(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Json(body): Json<Value>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let stored = service.set_report_tables(&actor, &body.to_string()).await.map_err(api)?;
+    Ok((StatusCode::CREATED, Json(json!({ "stored": stored }))).into_response())
+}
+
+/// One table built from the form's current consensus values: its spec, columns, rows (a row
+/// is a list of cells, or `{"group": heading}`), footnotes, and the table as Markdown.
+async fn table(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, name)): Path<(String, String)>,
+) -> ApiResult {
+    let (service, _, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let built = service.characteristics_table(&name).await.map_err(api)?;
+    let spec = service.report_tables().await.map_err(api)?.into_iter().find(|t| t.name == name);
+    let rows: Vec<Value> = built
+        .rows
+        .iter()
+        .map(|row| match row {
+            sift_report::tables::Row::Cells(cells) => json!(cells),
+            sift_report::tables::Row::Group(heading) => json!({ "group": heading }),
+        })
+        .collect();
+    Ok(Json(json!({
+        "spec": spec,
+        "title": built.title,
+        "columns": built.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        "rows": rows,
+        "footnotes": built.footnotes,
+        "markdown": sift_report::tables::to_markdown(&built),
+    }))
+    .into_response())
+}
+
+async fn remove_table(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path((slug, name)): Path<(String, String)>,
+) -> ApiResult {
+    auth.check_csrf(None).map_err(api)?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    service.remove_report_table(&actor, &name).await.map_err(api)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn analyses(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
@@ -1158,6 +1219,24 @@ pub fn openapi() -> Value {
     });
     paths["/reviews/{slug}/studies/reports/{citation}"] = json!({
         "delete": { "summary": "Take a report out of its study (reviewers): it counts as a study of its own again", "parameters": [slug, citation], "responses": ok("the citation and the study it was in") }
+    });
+    let table_name = json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "description": "the table's name" });
+    paths["/reviews/{slug}/tables"] = json!({
+        "get": { "summary": "The review's study-characteristics table specs (docs/tables.md)", "parameters": [slug], "responses": ok("tables") },
+        "post": {
+            "summary": "Store table specs (owners); one of the same name is replaced; every field, stream and mark is checked against the review",
+            "parameters": [slug],
+            "requestBody": body(json!({ "tables": { "type": "array", "items": { "type": "object" }, "description": "name, form, columns, and optionally title, stream, sort, group_by, footnotes" } }), json!(["tables"])),
+            "responses": { "201": { "description": "the names stored" }, "400": { "$ref": "#/components/responses/Error" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" } }
+        }
+    });
+    paths["/reviews/{slug}/tables/{name}"] = json!({
+        "get": { "summary": "One table built from the form's current consensus values: spec, title, columns, rows (cells, or {group}), footnotes, and Markdown", "parameters": [slug, table_name.clone()], "responses": ok("the table") },
+        "delete": {
+            "summary": "Remove a table (owners)",
+            "parameters": [slug, table_name],
+            "responses": { "204": { "description": "removed" }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" }, "404": { "$ref": "#/components/responses/Error" } }
+        }
     });
     let name = json!({ "name": "name", "in": "path", "required": true, "schema": { "type": "string" }, "description": "the analysis's name" });
     paths["/reviews/{slug}/analyses"] = json!({

@@ -52,6 +52,8 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/reports/analyses", post(reports::add_analyses))
         .route("/r/{slug}/reports/analyses/remove", post(reports::remove_analysis))
         .route("/r/{slug}/reports/flow", post(reports::flow_counts))
+        .route("/r/{slug}/reports/tables", post(reports::add_tables))
+        .route("/r/{slug}/reports/tables/remove", post(reports::remove_table))
         .route("/r/{slug}/searches", get(searches::page).post(searches::add))
         .route("/r/{slug}/dedup", get(dedup::page))
         .route("/r/{slug}/dedup/undo", post(dedup::undo))

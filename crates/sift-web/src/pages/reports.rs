@@ -1,6 +1,6 @@
 //! Reports: the flow diagrams and meta-analyses inline and every file of the report bundle to
-//! download. Owners add meta-analyses by pasting their spec (`docs/meta.md`) and remove them,
-//! and type in a stream's flow counts (`docs/flow.md`) or return it to the records' counts; a
+//! download. Owners add study-characteristics tables (`docs/tables.md`) and meta-analyses
+//! (`docs/meta.md`) by pasting their specs and remove them, and type in a stream's flow counts (`docs/flow.md`) or return it to the records' counts; a
 //! refused spec or count comes back with the service's message and the text kept.
 
 use askama::Template;
@@ -26,6 +26,28 @@ measure = "RR"
 method = "REML"
 subgroup = "alloc"
 columns = { total1 = "n1", total2 = "n2" }"#;
+
+/// An example table spec, shown as the textarea's placeholder.
+pub const TABLE_EXAMPLE: &str = r#"[[tables]]
+name = "table-1"
+title = "Table 1. Included studies"
+form = "characteristics"
+[[tables.columns]]
+header = "Author, year"
+value = "study"
+[[tables.columns]]
+header = "Design"
+field = "design""#;
+
+/// One stored table, drawn from the form's settled values.
+pub struct TableCard {
+    pub name: String,
+    pub form: String,
+    pub stream: String,
+    /// The table as HTML (escaped by the writer); empty when it cannot be built.
+    pub html: String,
+    pub problem: String,
+}
 
 /// One stored analysis, as the page lists it.
 pub struct AnalysisLine {
@@ -60,6 +82,8 @@ pub struct FlowCard {
 struct Draft {
     spec_text: String,
     spec_error: String,
+    table_text: String,
+    table_error: String,
     /// (stream, counts text, message)
     counts: Option<(String, String, String)>,
 }
@@ -72,6 +96,10 @@ struct ReportsPage {
     /// (name, forest plot SVG, results as text) of each meta-analysis the bundle drew.
     analyses: Vec<(String, String, String)>,
     specs: Vec<AnalysisLine>,
+    tables: Vec<TableCard>,
+    table_text: String,
+    table_error: String,
+    table_example: &'static str,
     files: Vec<FileLine>,
     problems: Vec<String>,
     empty_streams: Vec<String>,
@@ -164,6 +192,20 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
             title: a.title.unwrap_or_default(),
         })
         .collect();
+    let mut tables = Vec::new();
+    for spec in service.report_tables().await? {
+        let (html, problem) = match service.characteristics_table(&spec.name).await {
+            Ok(table) => (sift_report::tables::to_html(&table), String::new()),
+            Err(e) => (String::new(), crate::error::for_people(&e)),
+        };
+        tables.push(TableCard {
+            stream: spec.stream.unwrap_or_else(|| "(all)".into()),
+            name: spec.name,
+            form: spec.form,
+            html,
+            problem,
+        });
+    }
     let page = ReportsPage {
         nav: Nav::review(auth, &service, &viewer, "reports"),
         flows,
@@ -176,6 +218,10 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
         spec_text: draft.spec_text,
         spec_error: draft.spec_error,
         spec_example: ANALYSIS_EXAMPLE,
+        tables,
+        table_text: draft.table_text,
+        table_error: draft.table_error,
+        table_example: TABLE_EXAMPLE,
     };
     Ok(render(&page)?.0)
 }
@@ -203,12 +249,57 @@ pub async fn add_analyses(
         .into_response()),
         Err(e @ ServiceError::Invalid { .. }) => {
             let error = crate::error::for_people(&e);
-            let draft = Draft { spec_text: form.spec, spec_error: error, counts: None };
+            let draft = Draft { spec_text: form.spec, spec_error: error, ..Draft::default() };
             let body = show(&state, &auth, &slug, String::new(), draft).await?;
             Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
         }
         Err(other) => Err(WebError::from(other)),
     }
+}
+
+/// Stores pasted table specs (owners); a refused spec is shown with its message, the text kept.
+pub async fn add_tables(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<SpecForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    match service.set_report_tables(&actor, &form.spec).await {
+        Ok(names) => Ok(Redirect::to(&format!(
+            "/r/{slug}/reports?msg={}",
+            url_encode(&format!("Tables stored: {}.", names.join(", ")))
+        ))
+        .into_response()),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let draft = Draft {
+                table_text: form.spec,
+                table_error: crate::error::for_people(&e),
+                ..Draft::default()
+            };
+            let body = show(&state, &auth, &slug, String::new(), draft).await?;
+            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
+        }
+        Err(other) => Err(WebError::from(other)),
+    }
+}
+
+/// Removes a stored table (owners).
+pub async fn remove_table(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<RemoveForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    service.remove_report_table(&actor, &form.name).await?;
+    Ok(Redirect::to(&format!(
+        "/r/{slug}/reports?msg={}",
+        url_encode(&format!("Table {:?} removed.", form.name))
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]

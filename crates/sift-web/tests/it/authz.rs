@@ -73,6 +73,14 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/reports/flow"),
             form(format!("csrf={csrf}&stream=default&action=clear")),
         ),
+        (
+            Method::POST,
+            format!("/r/{slug}/reports/tables"),
+            form(format!(
+                "csrf={csrf}&spec=%5B%5Btables%5D%5D%0Aname%3D%22planted%22%0Aform%3D%22characteristics%22%0A%5B%5Btables.columns%5D%5D%0Aheader%3D%22S%22%0Avalue%3D%22study%22"
+            )),
+        ),
+        (Method::POST, format!("/r/{slug}/reports/tables/remove"), form(format!("csrf={csrf}&name=planted"))),
         (Method::GET, format!("/r/{slug}/studies"), None),
         (
             Method::POST,
@@ -213,6 +221,14 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
         (Method::PUT, format!("/api/v1/reviews/{slug}/flow"), json(json!({ "stream": "default", "counts": null }))),
+        (Method::GET, format!("/api/v1/reviews/{slug}/tables"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/tables/planted"), None),
+        (
+            Method::POST,
+            format!("/api/v1/reviews/{slug}/tables"),
+            json(json!({ "tables": [{ "name": "planted", "form": "characteristics", "columns": [{ "header": "S", "value": "study" }] }] })),
+        ),
+        (Method::DELETE, format!("/api/v1/reviews/{slug}/tables/planted"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/studies"), None),
         (
             Method::POST,
@@ -349,6 +365,7 @@ async fn a_member_of_one_review_reaches_nothing_of_another() {
     assert!(beta.levels().await.unwrap().is_empty(), "no level was set");
     assert_eq!(beta.appraisal_tools().await.unwrap().len(), sift_domain::appraisal::builtin_tools().len());
     assert!(beta.studies(None).await.unwrap().is_empty(), "no study was linked");
+    assert!(beta.report_tables().await.unwrap().is_empty(), "no table was stored");
 
     // And the reverse: beta's reviewer reaches nothing of alpha; alpha's list omits beta.
     for (method, uri, body) in review_routes("alpha", &f.mallory.csrf) {

@@ -512,6 +512,64 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     assert!(alpha.report_analyses().await.unwrap().is_empty());
+
+    // A study-characteristics table of the settled values, the same way: the page shows the
+    // table itself; a refused spec names the column, the text kept; reviewers only read.
+    let tables = "[[tables]]\nname = \"table-1\"\ntitle = \"Table 1. Included studies\"\nform = \"characteristics\"\n[[tables.columns]]\nheader = \"Design\"\nfield = \"design\"\n[[tables.columns]]\nheader = \"Patients (I/C)\"\nfield = \"patients\"\n";
+    let refused = post_form(
+        &f.app,
+        "/r/alpha/reports/tables",
+        As::Cookie(&f.root),
+        &spec_body(&f.root, &tables.replace("\"design\"", "\"desing\"")),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was stored.")
+            && refused.body.contains("&#34;desing&#34; is not a field"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("field = &#34;desing&#34;"), "the text is kept: {}", refused.body);
+    let by_reviewer =
+        post_form(&f.app, "/r/alpha/reports/tables", As::Cookie(&f.agon), &spec_body(&f.agon, tables)).await;
+    assert_eq!(by_reviewer.status, StatusCode::FORBIDDEN);
+    let stored =
+        post_form(&f.app, "/r/alpha/reports/tables", As::Cookie(&f.root), &spec_body(&f.root, tables)).await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let reports = get(&f.app, "/r/alpha/reports", As::Cookie(&f.agon)).await;
+    assert!(
+        reports.body.contains("<caption>Table 1. Included studies</caption>")
+            && reports.body.contains("<td>Cohort</td><td>31/32</td>"),
+        "{}",
+        reports.body
+    );
+    assert!(!reports.body.contains("Store tables"), "a reviewer gets no form");
+    let table = get(&f.app, "/api/v1/reviews/alpha/tables/table-1", As::Bearer(&f.agon)).await;
+    assert_eq!(table.status, StatusCode::OK, "{}", table.body);
+    let table: serde_json::Value = serde_json::from_str(&table.body).unwrap();
+    assert_eq!(table["columns"], json!(["Design", "Patients (I/C)"]));
+    assert_eq!(table["rows"], json!([["Cohort", "31/32"]]));
+    let listed = get(&f.app, "/api/v1/reviews/alpha/tables", As::Bearer(&f.agon)).await;
+    assert!(listed.body.contains("\"name\":\"table-1\""), "{}", listed.body);
+    let second = json!({ "tables": [{ "name": "t2", "form": "characteristics", "columns": [{ "header": "Weeks", "field": "weeks" }] }] });
+    let by_reviewer =
+        post_json(&f.app, "/api/v1/reviews/alpha/tables", As::Bearer(&f.agon), second.clone()).await;
+    assert_eq!(by_reviewer.status, StatusCode::FORBIDDEN);
+    let stored = post_json(&f.app, "/api/v1/reviews/alpha/tables", As::Bearer(&f.root), second).await;
+    assert_eq!(stored.status, StatusCode::CREATED, "{}", stored.body);
+    let delete =
+        send(&f.app, Method::DELETE, "/api/v1/reviews/alpha/tables/t2", As::Bearer(&f.root), None).await;
+    assert_eq!(delete.status, StatusCode::NO_CONTENT, "{}", delete.body);
+    let removed = post_form(
+        &f.app,
+        "/r/alpha/reports/tables/remove",
+        As::Cookie(&f.root),
+        &format!("csrf={}&name=table-1", f.root.csrf),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert!(alpha.report_tables().await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
