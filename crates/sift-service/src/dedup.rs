@@ -46,6 +46,19 @@ pub struct PendingPair {
     pub source_b: String,
 }
 
+/// A citation made of several records: what a person checks when auditing merges.
+#[derive(Clone, Debug)]
+pub struct MergedCitation {
+    pub citation: CitationId,
+    /// Each record with the source of its search, in record order.
+    pub records: Vec<(StoredRecord, String)>,
+    /// How the records came together, one line per merge ("same DOI, automatic (score
+    /// 1.00)", "judged the same by ellen").
+    pub how: Vec<String>,
+    /// Whether any of its merges was automatic.
+    pub automatic: bool,
+}
+
 /// Which sources found which citations.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Overlap {
@@ -254,6 +267,72 @@ impl Service {
             out.push(PendingPair { source_a: source(&a), source_b: source(&b), pair, a, b });
         }
         Ok(out)
+    }
+
+    /// The stream's citations made of more than one record, in citation order, with how their
+    /// records were merged: for auditing automatic merges and taking a record out
+    /// ([`Service::dedup_split`]).
+    pub async fn merged_citations(&self, stream: Option<&str>) -> ServiceResult<Vec<MergedCitation>> {
+        let stream = self.stream(stream).await?;
+        let mut conn = self.store.read().await?;
+        let mut members: BTreeMap<CitationId, Vec<RecordId>> = BTreeMap::new();
+        for (record, citation) in dedup::membership(&mut conn, stream.id).await? {
+            members.entry(citation).or_default().push(record);
+        }
+        members.retain(|_, records| records.len() > 1);
+        let ids: Vec<RecordId> = members.values().flatten().copied().collect();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = RecordFilter { ids: Some(ids), ..RecordFilter::default() };
+        let stored: HashMap<RecordId, StoredRecord> =
+            records::list_records(&mut conn, self.review.id, &filter)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+        let searches =
+            sift_store::searches::list_searches(&mut conn, self.review.id, Some(stream.id)).await?;
+        let source = |r: &StoredRecord| {
+            searches.iter().find(|s| s.id == r.search).map(|s| s.source.clone()).unwrap_or_default()
+        };
+        let citation_of: HashMap<RecordId, CitationId> =
+            members.iter().flat_map(|(c, records)| records.iter().map(move |r| (*r, *c))).collect();
+        let mut how: HashMap<CitationId, (Vec<String>, bool)> = HashMap::new();
+        for d in dedup::decisions(&mut conn, stream.id).await? {
+            if d.kind != "merge" {
+                continue;
+            }
+            let (Some(a), Some(b)) = (citation_of.get(&d.record_a), citation_of.get(&d.record_b)) else {
+                continue;
+            };
+            if a != b {
+                continue;
+            }
+            let line = if d.automatic {
+                let rule = d.rule.as_deref().unwrap_or("automatic rule");
+                match d.score {
+                    Some(score) => format!("{rule}, automatic (score {score:.2})"),
+                    None => format!("{rule}, automatic"),
+                }
+            } else {
+                format!("judged the same by {}", d.decided_by)
+            };
+            let entry = how.entry(*a).or_default();
+            entry.1 |= d.automatic;
+            if !entry.0.contains(&line) {
+                entry.0.push(line);
+            }
+        }
+        Ok(members
+            .into_iter()
+            .map(|(citation, ids)| {
+                let (how, automatic) = how.remove(&citation).unwrap_or_default();
+                let records =
+                    ids.iter().filter_map(|id| stored.get(id)).map(|r| (r.clone(), source(r))).collect();
+                MergedCitation { citation, records, how, automatic }
+            })
+            .collect())
     }
 
     /// Records a person's decision on a queued pair; `same` merges the two citations.

@@ -34,7 +34,7 @@ pub use accounts::{
 };
 pub use charting::{ChartProgress, ComparedField, assignable_text};
 pub use decisions::{DecisionImport, DecisionImportSpec};
-pub use dedup::{DedupReport, FileDedup, Overlap, PendingPair, dedup_files};
+pub use dedup::{DedupReport, FileDedup, MergedCitation, Overlap, PendingPair, dedup_files};
 pub use error::{ServiceError, ServiceResult};
 pub use export::ExportSummary;
 pub use import::{FileReport, ImportReport, InputFile, SearchSpec, SearchSummary};

@@ -1,5 +1,7 @@
 //! The dedup queue: the possible duplicate pair at the head of the queue side by side, the
-//! fields that differ marked, and same / different, with undo of the last decision.
+//! fields that differ marked, and same / different, with undo of the last decision. And the
+//! merged citations, to audit what was merged (automatically or by a person) and take a
+//! record out again.
 
 use askama::Template;
 use axum::Form;
@@ -231,6 +233,148 @@ pub async fn undo(
         "/r/{slug}/dedup?stream={}&msg={}",
         url_encode(form.stream.as_deref().unwrap_or_default()),
         url_encode(&message)
+    ))
+    .into_response())
+}
+
+/// Merged citations shown per page.
+const MERGED_PER_PAGE: usize = 50;
+
+pub struct MergedRecord {
+    pub id: i64,
+    pub title: String,
+    pub meta: String,
+    pub doi: String,
+    pub source: String,
+    pub place: String,
+}
+
+pub struct MergedView {
+    pub citation: i64,
+    pub how: String,
+    pub records: Vec<MergedRecord>,
+}
+
+#[derive(Template)]
+#[template(path = "dedup_merged.html")]
+struct MergedPage {
+    nav: Nav,
+    stream: String,
+    only_automatic: bool,
+    merged: Vec<MergedView>,
+    n_merged: usize,
+    page: usize,
+    n_pages: usize,
+    message: String,
+    undo: Option<(i64, i64)>,
+}
+
+#[derive(Deserialize)]
+pub struct MergedQuery {
+    stream: Option<String>,
+    page: Option<usize>,
+    automatic: Option<String>,
+    msg: Option<String>,
+    undo_a: Option<i64>,
+    undo_b: Option<i64>,
+}
+
+/// The stream's merged citations, a page at a time, each with its records and how they were
+/// merged; "automatic only" narrows to those a rule merged.
+pub async fn merged(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<MergedQuery>,
+) -> WebResult<Response> {
+    let (service, _, viewer) = authorized(&state, &auth, &slug, Permission::Vote).await?;
+    let stream = service.stream(q.stream.as_deref()).await?.name;
+    let only_automatic = q.automatic.as_deref() == Some("1");
+    let all: Vec<_> = service
+        .merged_citations(Some(&stream))
+        .await?
+        .into_iter()
+        .filter(|m| !only_automatic || m.automatic)
+        .collect();
+    let n_pages = all.len().div_ceil(MERGED_PER_PAGE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, n_pages);
+    let merged = all
+        .iter()
+        .skip((page - 1) * MERGED_PER_PAGE)
+        .take(MERGED_PER_PAGE)
+        .map(|m| MergedView {
+            citation: m.citation.0,
+            how: if m.how.is_empty() { "merged before this log began".into() } else { m.how.join("; ") },
+            records: m
+                .records
+                .iter()
+                .map(|(r, source)| {
+                    let x = &r.reference;
+                    let mut meta = x.author_strings().first().cloned().unwrap_or_default();
+                    for part in
+                        [x.year.map(|y| y.to_string()), x.journal.clone(), x.volume.clone(), x.pages.clone()]
+                            .into_iter()
+                            .flatten()
+                    {
+                        meta.push_str(if meta.is_empty() { "" } else { " · " });
+                        meta.push_str(&part);
+                    }
+                    MergedRecord {
+                        id: r.id.0,
+                        title: x.title.clone().unwrap_or_else(|| "(no title)".into()),
+                        meta,
+                        doi: x.doi.clone().unwrap_or_default(),
+                        source: source.clone(),
+                        place: format!("{} line {}", r.file_name, r.file_line),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let page = MergedPage {
+        nav: Nav::review(&auth, &service, &viewer, "dedup"),
+        stream,
+        only_automatic,
+        n_merged: all.len(),
+        merged,
+        page,
+        n_pages,
+        message: q.msg.unwrap_or_default(),
+        undo: q.undo_a.zip(q.undo_b),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SplitForm {
+    csrf: Option<String>,
+    stream: Option<String>,
+    /// The record taken out.
+    record: i64,
+    /// A record it leaves behind, to merge back with on undo.
+    other: i64,
+}
+
+/// Takes a record out of its citation; the page offers to undo it (merging the two again).
+pub async fn split(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<SplitForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await?;
+    let citation = service.dedup_split(&actor, form.record).await?;
+    let message = format!(
+        "Record {} taken out: it is citation {} of its own now, to be screened.",
+        form.record, citation.0
+    );
+    Ok(Redirect::to(&format!(
+        "/r/{slug}/dedup/merged?stream={}&msg={}&undo_a={}&undo_b={}",
+        url_encode(form.stream.as_deref().unwrap_or_default()),
+        url_encode(&message),
+        form.record,
+        form.other
     ))
     .into_response())
 }

@@ -62,6 +62,8 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             format!("/r/{slug}/dedup/undo"),
             form(format!("csrf={csrf}&was=different&record_a=1&record_b=2")),
         ),
+        (Method::GET, format!("/r/{slug}/dedup/merged"), None),
+        (Method::POST, format!("/r/{slug}/dedup/split"), form(format!("csrf={csrf}&record=1&other=2"))),
         (Method::GET, format!("/r/{slug}/conflicts"), None),
         (
             Method::POST,

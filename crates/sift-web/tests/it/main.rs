@@ -6,6 +6,7 @@
 //! - `api`: the OpenAPI document lists exactly the router's API routes; API round trip;
 //! - `charting`: forms, a chart round trip, blinded charting, compare and settle, appraisal;
 //! - `flow`: owners type in a stream's flow counts and return to the records' counts;
+//! - `merged`: auditing merges, taking a record out and undoing it;
 //! - `postgres`: the reviews of a database server served together, when `SIFT_TEST_PG_URL`
 //!   is set;
 //! - `studies`: reports grouped into studies by page and API;
@@ -19,6 +20,7 @@ mod blinding;
 mod browser;
 mod charting;
 mod flow;
+mod merged;
 mod postgres;
 mod reviews;
 mod security;
