@@ -507,7 +507,11 @@ impl MetaAnalysis {
         }
         match (h.i2, h.p_value) {
             (Some(i2), Some(p)) => {
-                let _ = write!(line, "I² = {i2:.0}%; Q = {:.2}, df = {}, {}", h.q, h.df, p_text(p));
+                let _ = write!(line, "I² = {i2:.0}%");
+                if let Some((l, u)) = h.i2_ci {
+                    let _ = write!(line, " [{l:.0}%, {u:.0}%]");
+                }
+                let _ = write!(line, "; Q = {:.2}, df = {}, {}", h.q, h.df, p_text(p));
             }
             _ => line.push_str("not applicable (one study)"),
         }

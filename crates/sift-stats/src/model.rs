@@ -175,6 +175,10 @@ pub struct Heterogeneity {
     /// I² in percent.
     pub i2: Option<f64>,
     pub h2: Option<f64>,
+    /// Intervals of I² (percent) and H², from the Q-profile interval of tau² with the same
+    /// typical within-study variance (metafor's `confint`); random-effects models only.
+    pub i2_ci: Option<(f64, f64)>,
+    pub h2_ci: Option<(f64, f64)>,
 }
 
 /// The omnibus test of the moderators (of the intercept, without moderators).
@@ -476,20 +480,18 @@ pub fn fit(yi: &[f64], vi: &[f64], moderators: Option<&Moderators>, options: Opt
     let w0: Vec<f64> = vi.iter().map(|v| 1.0 / v).collect();
     let fe = wls(&x, yi, &w0)?;
     let q = fe.rss;
+    // The typical within-study variance, which turns tau² into I² and H² (random effects).
+    let typical = (df > 0 && options.method.is_random()).then(|| df as f64 / trace_p(&x, &w0, &fe.cov));
+    let i2_of = |t: f64, typical: f64| 100.0 * t / (typical + t);
+    let h2_of = |t: f64, typical: f64| (typical + t) / typical;
     let (q_p, i2, h2) = if df == 0 {
         (None, None, None)
-    } else if options.method.is_random() {
-        let typical = df as f64 / trace_p(&x, &w0, &fe.cov);
-        (
-            Some(dist::chi2_upper(q, df as f64)),
-            Some(100.0 * tau2 / (typical + tau2)),
-            Some((typical + tau2) / typical),
-        )
+    } else if let Some(typical) = typical {
+        (Some(dist::chi2_upper(q, df as f64)), Some(i2_of(tau2, typical)), Some(h2_of(tau2, typical)))
     } else {
         let i2 = if q > 0.0 { (100.0 * (q - df as f64) / q).max(0.0) } else { 0.0 };
         (Some(dist::chi2_upper(q, df as f64)), Some(i2), Some(q / df as f64))
     };
-    let heterogeneity = Heterogeneity { q, df, p_value: q_p, i2, h2 };
 
     // The omnibus test: the moderators, or the intercept alone.
     let tested: Vec<usize> = if p > 1 { (1..p).collect() } else { vec![0] };
@@ -512,6 +514,12 @@ pub fn fit(yi: &[f64], vi: &[f64], moderators: Option<&Moderators>, options: Opt
     } else {
         None
     };
+    let interval = |of: &dyn Fn(f64, f64) -> f64| match (tau2_ci, typical) {
+        (Some((l, u)), Some(typical)) => Some((of(l, typical), of(u, typical))),
+        _ => None,
+    };
+    let heterogeneity =
+        Heterogeneity { q, df, p_value: q_p, i2, h2, i2_ci: interval(&i2_of), h2_ci: interval(&h2_of) };
 
     let total: f64 = w.iter().sum();
     let weights = w.iter().map(|wi| 100.0 * wi / total).collect();

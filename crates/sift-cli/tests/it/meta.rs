@@ -49,7 +49,10 @@ fn bcg_trials_pooled_as_metafor_pools_them_with_plots() {
     assert!(out.contains("13 of 13 studies pooled; Risk ratio; Random effects (REML)"), "{out}");
     assert!(out.contains("Random effects (REML): RR 0.49 [0.34, 0.70]"), "{out}");
     assert!(out.contains("Prediction interval: [0.15, 1.55]"), "{out}");
-    assert!(out.contains("τ² = 0.3132 [0.1197, 1.1115]; I² = 92%; Q = 152.23, df = 12, p < 0.001"), "{out}");
+    assert!(
+        out.contains("τ² = 0.3132 [0.1197, 1.1115]; I² = 92% [82%, 98%]; Q = 152.23, df = 12, p < 0.001"),
+        "{out}"
+    );
     assert!(out.contains("Aronson 1948                    0.41          [0.13, 1.26]     5.1%"), "{out}");
     let svg = std::fs::read_to_string(&forest).unwrap();
     assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..100.min(svg.len())]);

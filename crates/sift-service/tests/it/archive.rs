@@ -62,8 +62,11 @@ async fn a_review_survives_its_archive_byte_for_byte() {
         assert!(first == third, "PostgreSQL restore exports identically");
         restored.set_member(&owner, "newcomer", sift_domain::screening::Role::Reviewer, false).await.unwrap();
         let votes_before = restored.events().await.unwrap().len();
+        let newcomer = Actor::new("newcomer");
+        let waiting =
+            restored.screen_next(&newcomer, None, Stage::FullText).await.unwrap().expect("one waits");
         restored
-            .vote(&Actor::new("newcomer"), 2, Stage::FullText, Decision::Include, None, false, None)
+            .vote(&newcomer, waiting.citation.0, Stage::FullText, Decision::Include, None, false, None)
             .await
             .unwrap_or_else(|e| panic!("identities moved past restored ids: {e} ({votes_before} events)"));
         restored.close().await;

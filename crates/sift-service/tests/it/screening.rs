@@ -60,6 +60,8 @@ pub async fn full_review_on(db: &TestDatabase) -> Service {
     let pdf = dir.path().join("p.pdf");
     std::fs::write(&pdf, b"%PDF-1.4 tiny").unwrap();
     service.fulltext_attach(&ellen, 2, &pdf).await.unwrap();
+    service.vote(&ellen, 2, Stage::FullText, Decision::Include, None, false, None).await.unwrap();
+    service.vote(&agon, 2, Stage::FullText, Decision::Include, None, false, None).await.unwrap();
     service.link_study(&ellen, "Trial A", &[2]).await.unwrap();
     let spec = SearchSpec {
         source: "Citation searching".into(),
