@@ -23,9 +23,12 @@ pub struct Reviews {
     /// Data-directory files that could not be opened, as they were then (modified time and
     /// length): tried again, and logged again, only once they change.
     unreadable: Arc<Mutex<HashMap<PathBuf, FileStamp>>>,
-    /// Data-directory files already served (a file's review keeps the short name it was made
-    /// with, which need not be the file's name).
+    /// Data-directory files already looked at and served or found to be a copy (a file's
+    /// review keeps the short name it was made with, which need not be the file's name).
     served_files: Arc<Mutex<HashSet<PathBuf>>>,
+    /// The data-directory file each review is served from, by slug: a review whose file is
+    /// gone (moved or deleted while the server runs) is no longer served.
+    files: Arc<Mutex<HashMap<String, PathBuf>>>,
 }
 
 /// A file's modified time and length.
@@ -38,15 +41,55 @@ impl Reviews {
             by_slug: Arc::new(RwLock::new(map)),
             unreadable: Arc::default(),
             served_files: Arc::default(),
+            files: Arc::default(),
         }
     }
 
+    /// The review served as `slug`. One whose data-directory file is gone is forgotten here
+    /// (its address then answers "no such review"), rather than served from a deleted file.
     pub fn get(&self, slug: &str) -> Option<Service> {
+        let file = self.files.lock().unwrap_or_else(PoisonError::into_inner).get(slug).cloned();
+        if file.is_some_and(|file| !file.exists()) {
+            self.forget(slug);
+            return None;
+        }
         self.by_slug.read().unwrap_or_else(PoisonError::into_inner).get(slug).cloned()
     }
 
-    /// Every review served, by slug.
+    /// Stops serving `slug`, whose file is gone. Files that were copies of it are looked at
+    /// again the next time the directory is, so a copy left behind can be served instead.
+    fn forget(&self, slug: &str) {
+        let removed = self.by_slug.write().unwrap_or_else(PoisonError::into_inner).remove(slug);
+        let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(file) = files.remove(slug) {
+            eprintln!("sift serve: {} is gone; the review {slug:?} is no longer served", file.display());
+        }
+        let kept: HashSet<&PathBuf> = files.values().collect();
+        self.served_files.lock().unwrap_or_else(PoisonError::into_inner).retain(|f| kept.contains(f));
+        // Requests still running hold their own handles; the connections close with the last.
+        drop(removed);
+    }
+
+    /// Records the file a review is served from.
+    fn served_from(&self, service: &Service, file: &Path) {
+        let slug = service.review().slug.clone();
+        self.files.lock().unwrap_or_else(PoisonError::into_inner).insert(slug, file.to_path_buf());
+        self.served_files.lock().unwrap_or_else(PoisonError::into_inner).insert(file.to_path_buf());
+    }
+
+    /// Every review served, by slug (less those whose file is gone).
     pub fn all(&self) -> Vec<Service> {
+        let gone: Vec<String> = self
+            .files
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .filter(|(_, file)| !file.exists())
+            .map(|(slug, _)| slug.clone())
+            .collect();
+        for slug in gone {
+            self.forget(&slug);
+        }
         self.by_slug.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
 
@@ -143,8 +186,10 @@ impl AppState {
         }
         let accounts = Accounts::open_file(&dir.join(ACCOUNTS_FILE)).await?;
         let home = Home::DataDir(dir.to_path_buf());
-        let reviews = Reviews::new(services);
-        reviews.served_files.lock().unwrap_or_else(PoisonError::into_inner).extend(files);
+        let reviews = Reviews::new(services.clone());
+        for (service, file) in services.iter().zip(&files) {
+            reviews.served_from(service, file);
+        }
         Ok(AppState { reviews, accounts, home, secure_cookies: false })
     }
 
@@ -198,6 +243,7 @@ impl AppState {
                             unreadable().remove(&file);
                             // Not yet marked: no other request opened this file meanwhile.
                             let first = served().insert(file.clone());
+                            let handle = service.clone();
                             if let Some(twin) = self.reviews.insert(service) {
                                 if first {
                                     eprintln!(
@@ -207,6 +253,8 @@ impl AppState {
                                     );
                                 }
                                 twin.close().await;
+                            } else {
+                                self.reviews.served_from(&handle, &file);
                             }
                         }
                         Err(e) => {
@@ -262,7 +310,7 @@ impl AppState {
                     )));
                 }
                 let service = Service::create(&Locator::File(path.clone()), &spec, &actor).await?;
-                self.reviews.served_files.lock().unwrap_or_else(PoisonError::into_inner).insert(path);
+                self.reviews.served_from(&service, &path);
                 service
             }
             Home::Database => {

@@ -300,3 +300,23 @@ async fn a_server_of_one_review_file_cannot_hold_another() {
     assert_eq!(post.status, StatusCode::FORBIDDEN);
     assert!(!dir.path().join("two.sift").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_whose_file_is_moved_away_is_no_longer_served() {
+    let f = fixture().await;
+    let dir = f._dir.path();
+    assert_eq!(get(&f.app, "/r/beta", As::Cookie(&f.mallory)).await.status, StatusCode::OK);
+    std::fs::create_dir(dir.join("archive")).unwrap();
+    std::fs::rename(dir.join("beta.sift"), dir.join("archive/beta.sift")).unwrap();
+    let gone = get(&f.app, "/r/beta", As::Cookie(&f.mallory)).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.body);
+    let api = get(&f.app, "/api/v1/reviews/beta/progress", As::Bearer(&f.mallory)).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND, "{}", api.body);
+    let list = get(&f.app, "/", As::Cookie(&f.root)).await;
+    assert!(list.body.contains("Alpha review") && !list.body.contains("Beta review"), "{}", list.body);
+    assert_eq!(get(&f.app, "/r/alpha", As::Cookie(&f.ellen)).await.status, StatusCode::OK);
+    // Put back, it is served again as soon as its address is opened.
+    std::fs::rename(dir.join("archive/beta.sift"), dir.join("beta.sift")).unwrap();
+    let back = get(&f.app, "/r/beta", As::Cookie(&f.mallory)).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+}
