@@ -59,6 +59,10 @@ pub struct MetaSpec {
     pub moderators: Vec<String>,
     /// Pool again without each study in turn (a sensitivity analysis).
     pub leave_one_out: bool,
+    /// Pool the studies one more at a time, in the order listed or by `cumulative_by`.
+    pub cumulative: bool,
+    /// A numeric column (a year) that orders the cumulative analysis; ties keep the listed order.
+    pub cumulative_by: Option<String>,
 }
 
 impl MetaSpec {
@@ -73,6 +77,8 @@ impl MetaSpec {
             subgroup: None,
             moderators: Vec::new(),
             leave_one_out: false,
+            cumulative: false,
+            cumulative_by: None,
         }
     }
 
@@ -118,6 +124,8 @@ pub struct MetaStudy {
     pub table: Option<Table>,
     pub subgroup: Option<String>,
     pub moderators: Vec<f64>,
+    /// Its value in the `cumulative_by` column.
+    pub order: Option<f64>,
 }
 
 /// The whole analysis.
@@ -139,6 +147,23 @@ pub struct MetaAnalysis {
     pub egger: Result<Egger, String>,
     /// The model pooled without each estimable study in turn, when asked for.
     pub leave_one_out: Vec<LeftOut>,
+    /// The model pooled on the first 1, 2, ... estimable studies, when asked for.
+    pub cumulative: Vec<Cumulated>,
+}
+
+/// The pooled effect once one more study is added (a cumulative meta-analysis).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Cumulated {
+    pub added: String,
+    /// Its value in the `cumulative_by` column.
+    pub order: Option<f64>,
+    pub k: usize,
+    pub estimate: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub p_value: f64,
+    pub tau2: f64,
+    pub i2: Option<f64>,
 }
 
 /// The pooled effect without one study.
@@ -209,7 +234,8 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
     let csv_error = |e: &csv::Error| crate::input::csv_error(shown, e);
     let headers: Vec<String> =
         reader.headers().map_err(|e| csv_error(&e))?.iter().map(|h| h.trim().to_string()).collect();
-    let ColumnPlan { columns, label_col, subgroup_col, moderator_cols } = column_plan(shown, &headers, spec)?;
+    let ColumnPlan { columns, label_col, subgroup_col, moderator_cols, order_col } =
+        column_plan(shown, &headers, spec)?;
     let measure = spec.measure;
 
     let mut studies = Vec::new();
@@ -295,7 +321,8 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
             None => None,
         };
         let moderators = moderator_cols.iter().map(|c| number(*c)).collect::<ServiceResult<Vec<_>>>()?;
-        studies.push(MetaStudy { label, line, effect, not_estimable, table, subgroup, moderators });
+        let order = order_col.map(number).transpose()?;
+        studies.push(MetaStudy { label, line, effect, not_estimable, table, subgroup, moderators, order });
     }
     if studies.is_empty() {
         return Err(invalid(shown, "no studies after the header"));
@@ -317,6 +344,7 @@ struct ColumnPlan {
     label_col: Option<usize>,
     subgroup_col: Option<usize>,
     moderator_cols: Vec<usize>,
+    order_col: Option<usize>,
 }
 
 /// Finds the columns `spec` needs among `headers` (the first row of `shown`), or says which is
@@ -377,7 +405,9 @@ fn column_plan(shown: &str, headers: &[String], spec: &MetaSpec) -> ServiceResul
     let subgroup_col = spec.subgroup.as_deref().map(|name| named(name, "subgroup")).transpose()?;
     let moderator_cols =
         spec.moderators.iter().map(|name| named(name, "moderator")).collect::<ServiceResult<Vec<_>>>()?;
-    Ok(ColumnPlan { columns, label_col: find(LABEL), subgroup_col, moderator_cols })
+    let order_col =
+        spec.cumulative_by.as_deref().map(|name| named(name, "cumulative analysis's order")).transpose()?;
+    Ok(ColumnPlan { columns, label_col: find(LABEL), subgroup_col, moderator_cols, order_col })
 }
 
 fn stats_error(source: &str, studies: &[&MetaStudy], e: sift_stats::StatsError) -> ServiceError {
@@ -454,6 +484,62 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
             });
         }
     }
+    let mut cumulative = Vec::new();
+    if spec.cumulative {
+        // Stable: studies with the same value keep the order they are listed in.
+        let mut order: Vec<usize> = (0..estimable.len()).collect();
+        order.sort_by(|&a, &b| {
+            let key = |i: usize| estimable[i].order.unwrap_or(0.0);
+            key(a).total_cmp(&key(b))
+        });
+        // The Hartung-Knapp test needs two studies: then the first row pools the first two.
+        let first = if spec.pooling == Pooling::InverseVariance && spec.test != Test::Z { 2 } else { 1 };
+        for k in first..=order.len() {
+            let added = estimable[order[k - 1]];
+            let failed =
+                |e: String| invalid(source, format!("cumulative analysis up to {}: {e}", added.label));
+            let (y, v): (Vec<f64>, Vec<f64>) = order[..k].iter().map(|&j| (yi[j], vi[j])).unzip();
+            // Mantel-Haenszel and Peto pool the same studies' tables; tau² and I² stay the
+            // inverse-variance model's (with a z test, which any k allows), as in the main
+            // analysis.
+            let model_options = match spec.pooling {
+                Pooling::InverseVariance => options,
+                _ => sift_stats::Options { test: Test::Z, ..options },
+            };
+            let upto = sift_stats::fit(&y, &v, None, model_options).map_err(|e| failed(e.to_string()))?;
+            let tables: Vec<Table> = order[..k].iter().filter_map(|&j| estimable[j].table).collect();
+            let pooled = match spec.pooling {
+                Pooling::InverseVariance => None,
+                Pooling::MantelHaenszel => {
+                    Some(sift_stats::mantel_haenszel(spec.measure, &tables, spec.level))
+                }
+                Pooling::Peto => Some(sift_stats::peto(&tables, spec.level)),
+            }
+            .transpose()
+            .map_err(|e| failed(e.to_string()))?;
+            let b = upto.pooled();
+            let (estimate, ci_lower, ci_upper, p_value) = match &pooled {
+                Some(t) => (t.estimate, t.ci_lower, t.ci_upper, t.p_value),
+                None => (b.estimate, b.ci_lower, b.ci_upper, b.p_value),
+            };
+            let label = if k == first && k > 1 {
+                order[..k].iter().map(|&j| estimable[j].label.as_str()).collect::<Vec<_>>().join(" + ")
+            } else {
+                added.label.clone()
+            };
+            cumulative.push(Cumulated {
+                added: label,
+                order: added.order,
+                k,
+                estimate,
+                ci_lower,
+                ci_upper,
+                p_value,
+                tau2: upto.tau2,
+                i2: upto.heterogeneity.i2,
+            });
+        }
+    }
     Ok(MetaAnalysis {
         source: source.to_string(),
         spec: spec.clone(),
@@ -464,6 +550,7 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
         regression,
         egger,
         leave_one_out,
+        cumulative,
     })
 }
 
@@ -698,6 +785,33 @@ impl MetaAnalysis {
                 );
             }
         }
+        if !self.cumulative.is_empty() {
+            let width = self.cumulative.iter().map(|c| c.added.chars().count()).max().unwrap_or(5) + 2;
+            let by = spec.cumulative_by.as_deref().map(|c| format!(", by {c}")).unwrap_or_default();
+            let _ = writeln!(out, "\nCumulative meta-analysis ({}{by}):", self.model_name());
+            let _ = writeln!(
+                out,
+                "  {:width$}  {:>3}  {:>9}  {:>20}  {:>10}  {:>8}",
+                "adding",
+                "k",
+                code,
+                format!("{level}% CI"),
+                "p",
+                "I²"
+            );
+            for c in &self.cumulative {
+                let _ = writeln!(
+                    out,
+                    "  {:width$}  {:>3}  {:>9.2}  {:>20}  {:>10}  {:>8}",
+                    format!("+ {}", c.added),
+                    c.k,
+                    self.shown(c.estimate),
+                    format!("[{:.2}, {:.2}]", self.shown(c.ci_lower), self.shown(c.ci_upper)),
+                    p_text(c.p_value),
+                    c.i2.map_or_else(|| "-".to_string(), |i2| format!("{i2:.0}%"))
+                );
+            }
+        }
         match &self.egger {
             Ok(e) => {
                 let _ = writeln!(
@@ -832,6 +946,49 @@ impl MetaAnalysis {
         }
     }
 
+    /// The pooling model's name: "Common effect (Mantel-Haenszel)", "Random effects (REML)".
+    fn model_name(&self) -> String {
+        match &self.pooled_table {
+            Some(t) => format!("Common effect ({})", t.method),
+            None => self.spec.method.name().to_string(),
+        }
+    }
+
+    /// The cumulative meta-analysis as a forest plot: one row per study added, each showing
+    /// the pooled estimate so far; `None` when it was not asked for.
+    pub fn cumulative_forest(&self, title: Option<String>) -> Option<ForestPlot> {
+        if self.cumulative.is_empty() {
+            return None;
+        }
+        let rows = self
+            .cumulative
+            .iter()
+            .map(|c| ForestRow {
+                label: format!("+ {}", c.added),
+                estimate: c.estimate,
+                ci_lower: c.ci_lower,
+                ci_upper: c.ci_upper,
+                weight_percent: None,
+            })
+            .collect();
+        let by =
+            self.spec.cumulative_by.as_deref().map(|c| format!(", studies added by {c}")).unwrap_or_default();
+        Some(ForestPlot {
+            title,
+            measure: self.spec.measure.name().to_string(),
+            scale: self.scale(),
+            groups: vec![ForestGroup { heading: None, rows, summary: None }],
+            overall: None,
+            footnote: Some(format!(
+                "Cumulative meta-analysis ({}{by}): each row pools the studies up to it",
+                self.model_name()
+            )),
+            favours: None,
+            null_line: Some(0.0),
+            decimals: 2,
+        })
+    }
+
     /// The funnel plot, centred on the common-effect estimate, with Egger's test under it.
     pub fn funnel(&self, title: Option<String>) -> FunnelPlot {
         let points = self
@@ -866,9 +1023,12 @@ impl MetaAnalysis {
     }
 }
 
+/// The column a form's table gets with each report's publication year.
+const RECORD_YEAR: &str = "year";
+
 /// The columns [`Service::meta_table`] gives a form: `study`, then each field under its key,
 /// an intervention/control pair as `KEY1` and `KEY2`; `renames` (needed column, form column)
-/// applied.
+/// applied; then `year`, each report's publication year, unless a column has that name.
 fn form_columns(
     form: &sift_domain::charting::Form,
     renames: &[(String, String)],
@@ -898,6 +1058,11 @@ fn form_columns(
             ));
         };
         columns[at] = to.clone();
+    }
+    // Each report's publication year, for ordering a cumulative analysis, unless the form
+    // has a column of that name.
+    if !columns.iter().any(|c| c.eq_ignore_ascii_case(RECORD_YEAR)) {
+        columns.push(RECORD_YEAR.into());
     }
     Ok(columns)
 }
@@ -948,20 +1113,29 @@ impl crate::Service {
         }
         let (canonical, label_of) = self.citation_records_and_studies(&mut conn, stream).await?;
         let columns = form_columns(&definition, renames)?;
+        // The fields' own columns, then the record's year when form_columns added it.
+        let own = 1 + definition
+            .fields
+            .iter()
+            .map(|f| match f.kind {
+                FieldKind::IntegerPair => 2,
+                FieldKind::Group { .. } => 0,
+                _ => 1,
+            })
+            .sum::<usize>();
+        let record_year = columns.len() > own;
         let mut rows = Vec::new();
         for (citation, values) in &consensus {
             let Some(&record) = canonical.get(citation) else { continue };
+            let reference =
+                sift_store::records::record_by_id(&mut conn, self.review.id, record).await?.reference;
             let label = match label_of.get(citation) {
                 Some(label) => label.clone(),
-                None => {
-                    let reference =
-                        sift_store::records::record_by_id(&mut conn, self.review.id, record).await?.reference;
-                    match (reference.authors.first(), reference.year) {
-                        (Some(a), Some(y)) => format!("{} {y}", a.family),
-                        (Some(a), None) => a.family.clone(),
-                        _ => format!("Citation {}", citation.0),
-                    }
-                }
+                None => match (reference.authors.first(), reference.year) {
+                    (Some(a), Some(y)) => format!("{} {y}", a.family),
+                    (Some(a), None) => a.family.clone(),
+                    _ => format!("Citation {}", citation.0),
+                },
             };
             let mut cells = vec![label.clone()];
             for field in &definition.fields {
@@ -978,6 +1152,9 @@ impl crate::Service {
                     FieldKind::Group { .. } => {}
                     _ => cells.push(value.map(cell_text).unwrap_or_default()),
                 }
+            }
+            if record_year {
+                cells.push(reference.year.map(|y| y.to_string()).unwrap_or_default());
             }
             rows.push((*citation, label, cells));
         }
@@ -1062,6 +1239,11 @@ pub struct AnalysisSpec {
     /// Pool again without each study in turn.
     #[serde(default)]
     pub leave_one_out: bool,
+    /// Pool the studies one more at a time (in `cumulative_by` order when given).
+    #[serde(default)]
+    pub cumulative: bool,
+    #[serde(default)]
+    pub cumulative_by: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -1090,6 +1272,8 @@ impl AnalysisSpec {
         spec.subgroup = self.subgroup.clone();
         spec.moderators = self.moderators.clone();
         spec.leave_one_out = self.leave_one_out;
+        spec.cumulative = self.cumulative || self.cumulative_by.is_some();
+        spec.cumulative_by = self.cumulative_by.clone();
         spec.check().map_err(|e| match e {
             ServiceError::Invalid { field, message } => invalid(at(field.trim_start_matches("--")), message),
             other => other,
@@ -1348,6 +1532,8 @@ mod tests {
                 spec.method = sift_stats::Method::ALL[method];
                 spec.test = [Test::Z, Test::Hksj, Test::HksjAdhoc][test];
                 spec.subgroup = Some("g".into());
+                spec.cumulative = true;
+                spec.cumulative_by = Some("g".into());
                 let read = read_meta_text("t.csv", &text, &spec);
                 prop_assert!(read.is_ok(), "{:?}", read.err());
                 match meta_analyse("t.csv", read.unwrap(), &spec) {
@@ -1356,6 +1542,10 @@ mod tests {
                         prop_assert!(!summary.contains("NaN"), "{summary}");
                         prop_assert!(!sift_report::forest::forest_svg(&analysis.forest(None)).contains("NaN"));
                         prop_assert!(!sift_report::forest::funnel_svg(&analysis.funnel(None)).contains("NaN"));
+                        let cumulative = analysis.cumulative_forest(None).expect("asked for");
+                        prop_assert!(!sift_report::forest::forest_svg(&cumulative).contains("NaN"));
+                        let last = analysis.cumulative.last().expect("a row per study");
+                        prop_assert!((last.estimate - analysis.fit.pooled().estimate).abs() < 1e-9);
                     }
                     // Refusals are sentences about the data, not failures of the code.
                     Err(e) => {

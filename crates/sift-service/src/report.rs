@@ -722,6 +722,20 @@ impl Service {
                 bundle.add(format!("{base}-forest.pdf"), forest_pdf, "forest plot (PDF)");
                 bundle.add(format!("{base}-funnel.svg"), funnel, "funnel plot (SVG)");
                 bundle.add(format!("{base}-funnel.png"), funnel_png, "funnel plot (PNG)");
+                if let Some(plot) = analysis.cumulative_forest(spec.title.clone()) {
+                    let svg = sift_report::forest::forest_svg(&plot);
+                    match render::render_png(&svg, 2.0) {
+                        Ok(png) => bundle.add(
+                            format!("{base}-cumulative.png"),
+                            png,
+                            "cumulative meta-analysis (PNG)",
+                        ),
+                        Err(e) => bundle
+                            .problems
+                            .push(format!("analysis {}: cumulative plot not rendered: {e}", spec.name)),
+                    }
+                    bundle.add(format!("{base}-cumulative.svg"), svg, "cumulative meta-analysis (SVG)");
+                }
                 sections.push(AnalysisSection {
                     name: spec.name.clone(),
                     title: spec.title.clone(),

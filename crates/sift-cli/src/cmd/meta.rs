@@ -68,14 +68,25 @@ pub struct Args {
     /// Pool again without each study in turn (a sensitivity analysis).
     #[arg(long)]
     pub leave_one_out: bool,
+    /// Pool the studies one more at a time, in the order listed (a cumulative meta-analysis).
+    #[arg(long)]
+    pub cumulative: bool,
+    /// Order the cumulative analysis by this numeric column (a year); implies --cumulative.
+    /// A review's form may use `year`, each report's publication year, unless it has its own.
+    #[arg(long, value_name = "COLUMN")]
+    pub cumulative_by: Option<String>,
+    /// Draw the cumulative analysis as a forest plot (.svg, .png or .pdf); implies --cumulative.
+    #[arg(long, value_name = "FILE")]
+    pub cumulative_plot: Option<PathBuf>,
 }
 
-/// Prints the analysis (text or JSON) and draws the plots asked for: [forest, funnel].
+/// Prints the analysis (text or JSON) and draws the plots asked for: [forest, funnel,
+/// cumulative].
 fn show(
     analysis: &sift_service::meta::MetaAnalysis,
     json: bool,
     title: Option<String>,
-    plots: [&Option<PathBuf>; 2],
+    plots: [&Option<PathBuf>; 3],
 ) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(analysis).context("writing JSON")?);
@@ -87,14 +98,18 @@ fn show(
         eprintln!("wrote {}", path.display());
     }
     if let Some(path) = plots[1] {
-        write_drawing(&sift_report::forest::funnel_svg(&analysis.funnel(title)), path)?;
+        write_drawing(&sift_report::forest::funnel_svg(&analysis.funnel(title.clone())), path)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if let (Some(path), Some(plot)) = (plots[2], analysis.cumulative_forest(title)) {
+        write_drawing(&sift_report::forest::forest_svg(&plot), path)?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
 }
 
 /// Refuses a plot path whose extension Sift cannot write, before any work is done.
-fn check_plot_paths(paths: [&Option<PathBuf>; 2]) -> Result<()> {
+fn check_plot_paths(paths: [&Option<PathBuf>; 3]) -> Result<()> {
     for path in paths.into_iter().flatten() {
         let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
@@ -122,7 +137,9 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     spec.subgroup = args.subgroup.clone();
     spec.moderators = args.moderators.clone();
     spec.leave_one_out = args.leave_one_out;
-    check_plot_paths([&args.forest, &args.funnel])?;
+    spec.cumulative = args.cumulative || args.cumulative_by.is_some() || args.cumulative_plot.is_some();
+    spec.cumulative_by = args.cumulative_by.clone();
+    check_plot_paths([&args.forest, &args.funnel, &args.cumulative_plot])?;
 
     let analysis = match &args.form {
         Some(form) => {
@@ -157,7 +174,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
             sift_service::meta::meta_analyse(&source, studies, &spec)?
         }
     };
-    show(&analysis, args.json, args.title, [&args.forest, &args.funnel])
+    show(&analysis, args.json, args.title, [&args.forest, &args.funnel, &args.cumulative_plot])
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -177,6 +194,9 @@ pub enum AnalysisCommand {
         /// Draw the funnel plot here (.svg, .png or .pdf).
         #[arg(long, value_name = "FILE")]
         funnel: Option<PathBuf>,
+        /// Draw the cumulative analysis here (an analysis stored with `cumulative`).
+        #[arg(long, value_name = "FILE")]
+        cumulative_plot: Option<PathBuf>,
         /// Print the whole analysis as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -218,13 +238,19 @@ pub async fn analysis(command: AnalysisCommand, context: &Context) -> Result<()>
             }
             print!("{}", table.render());
         }
-        AnalysisCommand::Show { review, name, forest, funnel, json } => {
-            check_plot_paths([&forest, &funnel])?;
+        AnalysisCommand::Show { review, name, forest, funnel, cumulative_plot, json } => {
+            check_plot_paths([&forest, &funnel, &cumulative_plot])?;
             let service = sift_service::Service::open(&context.locator(&review)?).await?;
             let run = service.run_analysis(&name).await;
             service.close().await;
             let (spec, analysis) = run?;
-            show(&analysis, json, spec.title, [&forest, &funnel])?;
+            if cumulative_plot.is_some() && analysis.cumulative.is_empty() {
+                return Err(UsageError(format!(
+                    "--cumulative-plot: analysis {name} is not cumulative (add `cumulative = true` to its spec)"
+                ))
+                .into());
+            }
+            show(&analysis, json, spec.title, [&forest, &funnel, &cumulative_plot])?;
         }
         AnalysisCommand::Remove { review, name } => {
             let service = sift_service::Service::open(&context.locator(&review)?).await?;

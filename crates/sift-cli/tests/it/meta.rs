@@ -314,3 +314,74 @@ fn analyses_kept_with_a_review_are_drawn_by_the_report() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("analysis \"tb\" not found; the review has no analyses"), "{err}");
 }
+
+/// A cumulative meta-analysis by publication year, as metafor's `cumul(res, order=year)` gives
+/// it for the BCG trials (metafor's tests/testthat/test_misc_cumul.r): the random-effects
+/// model, Mantel-Haenszel and Peto; studies of the same year keep the order they are listed in.
+#[test]
+fn cumulative_by_year_matches_metafor() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = bcg(dir.path()) else { return };
+    let cases: [(&[&str], [f64; 13]); 3] = [
+        (
+            &["--measure", "RR"],
+            [
+                -0.889311, -1.325003, -0.97208, -1.001094, -1.101424, -0.973464, -0.901251, -0.788566,
+                -0.865607, -0.785211, -0.708206, -0.794768, -0.714532,
+            ],
+        ),
+        (
+            &["--measure", "RR", "--pooling", "mh"],
+            [
+                -0.889311, -1.351739, -0.827295, -0.837892, -0.894003, -0.850672, -0.835785, -0.774442,
+                -0.789605, -0.666015, -0.635076, -0.775798, -0.45371,
+            ],
+        ),
+        (
+            &["--measure", "OR", "--pooling", "peto"],
+            [
+                -0.860383, -1.240086, -0.957016, -0.964222, -1.000315, -0.940979, -0.924632, -0.850145,
+                -0.871198, -0.726791, -0.691247, -0.816134, -0.474446,
+            ],
+        ),
+    ];
+    for (options, metafor) in cases {
+        let mut args = vec!["meta", s(&data), "--cumulative-by", "year", "--json"];
+        args.extend_from_slice(options);
+        let out: serde_json::Value = serde_json::from_str(&sift_ok(&args)).unwrap();
+        let rows = out["cumulative"].as_array().unwrap();
+        assert_eq!(rows.len(), 13, "{options:?}");
+        for (i, (row, want)) in rows.iter().zip(metafor).enumerate() {
+            let got = row["estimate"].as_f64().unwrap();
+            // metafor stops REML's Fisher scoring at a change below 1e-5; Sift solves to 1e-10.
+            assert!((got - want).abs() < 2e-5, "{options:?} row {}: {got} vs metafor {want}", i + 1);
+            assert_eq!(row["k"], i + 1);
+        }
+        assert_eq!(rows[0]["added"], "Aronson 1948");
+        assert_eq!(rows[12]["added"], "TPT Madras 1980");
+    }
+    // The text and the plot; a cumulative plot of an analysis that is not cumulative is refused.
+    let plot = dir.path().join("cumulative.svg");
+    let out = sift_ok(&[
+        "meta",
+        s(&data),
+        "--measure",
+        "RR",
+        "--cumulative-by",
+        "year",
+        "--cumulative-plot",
+        s(&plot),
+    ]);
+    assert!(out.contains("Cumulative meta-analysis (Random effects (REML), by year):"), "{out}");
+    assert!(out.contains("+ Ferguson & Simes 1949"), "{out}");
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(
+        svg.contains("+ TPT Madras 1980") && svg.contains("0.49 [0.34, 0.70]"),
+        "the last row is the whole model"
+    );
+    let listed = sift_ok(&["meta", s(&data), "--measure", "RR", "--cumulative"]);
+    assert!(listed.contains("Cumulative meta-analysis (Random effects (REML)):"), "{listed}");
+    let (code, _, err) = sift(&["meta", s(&data), "--measure", "RR", "--cumulative-by", "latitude"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no `latitude` column for the cumulative analysis's order"), "{err}");
+}

@@ -370,7 +370,7 @@ async fn meta_story(db: TestDatabase) {
     let spec = MetaSpec::new(Measure::RiskRatio);
 
     let table = service.meta_table("outcomes", None, &[]).await.unwrap();
-    assert_eq!(table.columns, ["study", "events1", "events2", "total1", "total2", "latitude"]);
+    assert_eq!(table.columns, ["study", "events1", "events2", "total1", "total2", "latitude", "year"]);
     let err = service.meta_analysis("outcomes", None, &[], &spec).await.unwrap_err();
     assert!(err.to_string().contains("no citation has settled"), "{err}");
 
@@ -442,12 +442,16 @@ moderators = ["latitude"]
     assert!(service.report_analyses().await.unwrap().is_empty(), "nothing stored by a refused spec");
     let second = analyses
         .replace("name = \"tb\"", "name = \"by-form\"")
-        .replace("moderators = [\"latitude\"]\n", "")
+        .replace("moderators = [\"latitude\"]\n", "cumulative_by = \"year\"\n")
         + "\n[[analyses]]\nname = \"empty\"\nform = \"characteristics\"\nmeasure = \"ratio\"\ncolumns = { estimate = \"design\", se = \"patients1\" }\n";
     service.add_form(&owner, FORM).await.unwrap();
     assert_eq!(service.set_report_analyses(&owner, &second).await.unwrap(), ["by-form", "empty"]);
     let (_, run) = service.run_analysis("by-form").await.unwrap();
     assert_eq!(run.fit.k, 1);
+    // Ordered by each report's publication year, which the form's table adds as `year`.
+    let year = service.citation_view(&owner, 2, Stage::TitleAbstract).await.unwrap().record.reference.year;
+    assert_eq!(run.cumulative.len(), 1);
+    assert_eq!(run.cumulative[0].order, year.map(f64::from));
     let bundle = service.report_bundle(&owner).await.unwrap();
     let paths: Vec<&str> = bundle.files.iter().map(|f| f.path.as_str()).collect();
     for path in [
@@ -457,6 +461,8 @@ moderators = ["latitude"]
         "analyses/by-form-forest.png",
         "analyses/by-form-forest.pdf",
         "analyses/by-form-funnel.svg",
+        "analyses/by-form-cumulative.svg",
+        "analyses/by-form-cumulative.png",
     ] {
         assert!(paths.contains(&path), "{path} in {paths:?}");
     }
