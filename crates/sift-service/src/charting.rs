@@ -91,7 +91,7 @@ impl Service {
         Ok(store::forms(&mut conn, self.review.id).await?.into_iter().map(|(_, f)| f).collect())
     }
 
-    async fn form(&self, conn: &mut sift_store::Conn, name: &str) -> ServiceResult<(i64, Form)> {
+    pub(crate) async fn form(&self, conn: &mut sift_store::Conn, name: &str) -> ServiceResult<(i64, Form)> {
         let forms = store::forms(conn, self.review.id).await?;
         let names: Vec<String> = forms.iter().map(|(_, f)| f.name.clone()).collect();
         forms.into_iter().find(|(_, f)| f.name == name).ok_or_else(|| ServiceError::NotFound {

@@ -1023,6 +1023,19 @@ impl MetaAnalysis {
     }
 }
 
+/// The columns a measure needs, by the names `sift meta` reads first: a ratio or a difference
+/// as an estimate with its confidence interval (a file may also give `se`, or `yi` and `vi`).
+pub fn needed_columns(measure: Measure) -> Vec<&'static str> {
+    let first = |names: &[&'static str]| names[0];
+    if measure.is_binary() {
+        [EVENTS1, TOTAL1, EVENTS2, TOTAL2].map(first).to_vec()
+    } else if measure.is_continuous() {
+        [MEAN1, SD1, N1, MEAN2, SD2, N2].map(first).to_vec()
+    } else {
+        [ESTIMATE, LOWER, UPPER].map(first).to_vec()
+    }
+}
+
 /// The column a form's table gets with each report's publication year.
 const RECORD_YEAR: &str = "year";
 
@@ -1169,6 +1182,16 @@ impl crate::Service {
         let text = String::from_utf8(writer.into_inner().map_err(|e| invalid(form, e.to_string()))?)
             .map_err(|e| invalid(form, e.to_string()))?;
         Ok(FormTable { text, rows: rows.into_iter().map(|(c, l, _)| (c, l)).collect(), columns })
+    }
+
+    /// The columns of a form's table as an analysis reads them ([`Service::meta_table`]),
+    /// `study` left out: to choose from when building an analysis.
+    pub async fn form_table_columns(&self, form: &str) -> ServiceResult<Vec<String>> {
+        let mut conn = self.store.read().await?;
+        let (_, definition) = self.form(&mut conn, form).await?;
+        let mut columns = form_columns(&definition, &[])?;
+        columns.remove(0);
+        Ok(columns)
     }
 
     /// A meta-analysis of the consensus values of `form` (see [`Service::meta_table`]). A bad

@@ -3,6 +3,7 @@
 
 mod account;
 mod appraise;
+mod builder;
 mod chart;
 mod conflicts;
 mod dashboard;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/reports/file/{*path}", get(reports::file))
         .route("/r/{slug}/reports/analyses", post(reports::add_analyses))
         .route("/r/{slug}/reports/analyses/remove", post(reports::remove_analysis))
+        .route("/r/{slug}/reports/analyses/build", post(builder::build))
         .route("/r/{slug}/reports/flow", post(reports::flow_counts))
         .route("/r/{slug}/reports/tables", post(reports::add_tables))
         .route("/r/{slug}/reports/tables/remove", post(reports::remove_table))

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use sift_service::{Permission, ServiceError};
 
+use super::builder::Builder;
 use super::settings::RemoveForm;
 use super::{Nav, render, url_encode};
 use crate::auth::{Auth, authorized};
@@ -86,6 +87,11 @@ struct Draft {
     table_error: String,
     /// (stream, counts text, message)
     counts: Option<(String, String, String)>,
+    /// The analysis builder's form and measure, and what was sent with its refusal.
+    build_form: Option<String>,
+    build_measure: Option<String>,
+    build_sent: Vec<(String, String)>,
+    build_error: String,
 }
 
 #[derive(Template)]
@@ -107,11 +113,17 @@ struct ReportsPage {
     spec_text: String,
     spec_error: String,
     spec_example: &'static str,
+    /// Owners only.
+    builder: Option<Builder>,
+    methods: &'static [(&'static str, &'static str)],
 }
 
 #[derive(Deserialize)]
 pub struct ReportsQuery {
     msg: Option<String>,
+    /// The analysis builder's first step.
+    form: Option<String>,
+    measure: Option<String>,
 }
 
 pub async fn page(
@@ -120,8 +132,28 @@ pub async fn page(
     Path(slug): Path<String>,
     Query(q): Query<ReportsQuery>,
 ) -> WebResult<Response> {
-    let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), Draft::default()).await?;
+    let draft = Draft { build_form: q.form, build_measure: q.measure, ..Draft::default() };
+    let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), draft).await?;
     Ok(axum::response::Html(body).into_response())
+}
+
+/// The page with the analysis builder's refused choices and its message.
+pub(crate) async fn show_with_builder(
+    state: &AppState,
+    auth: &Auth,
+    slug: &str,
+    sent: Vec<(String, String)>,
+    error: String,
+) -> WebResult<String> {
+    let value = |key: &str| sent.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    let draft = Draft {
+        build_form: value("form"),
+        build_measure: value("measure"),
+        build_sent: sent,
+        build_error: error,
+        ..Draft::default()
+    };
+    show(state, auth, slug, String::new(), draft).await
 }
 
 async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft: Draft) -> WebResult<String> {
@@ -206,6 +238,12 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
             problem,
         });
     }
+    let builder = if is_owner {
+        let (form, measure) = (draft.build_form.as_deref(), draft.build_measure.as_deref());
+        Some(super::builder::builder(&service, form, measure, draft.build_sent, draft.build_error).await?)
+    } else {
+        None
+    };
     let page = ReportsPage {
         nav: Nav::review(auth, &service, &viewer, "reports"),
         flows,
@@ -222,6 +260,8 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
         table_text: draft.table_text,
         table_error: draft.table_error,
         table_example: TABLE_EXAMPLE,
+        builder,
+        methods: super::builder::METHODS,
     };
     Ok(render(&page)?.0)
 }

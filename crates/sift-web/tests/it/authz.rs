@@ -100,6 +100,11 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             )),
         ),
         (Method::POST, format!("/r/{slug}/reports/analyses/remove"), form(format!("csrf={csrf}&name=planted"))),
+        (
+            Method::POST,
+            format!("/r/{slug}/reports/analyses/build"),
+            form(format!("csrf={csrf}&name=planted&form=characteristics&measure=RR")),
+        ),
         (Method::GET, format!("/r/{slug}/settings"), None),
         (
             Method::POST,

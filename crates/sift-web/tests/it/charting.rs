@@ -513,6 +513,55 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     assert!(alpha.report_analyses().await.unwrap().is_empty());
 
+    // The same analysis built by choosing, not written: form and measure first, then the
+    // form's column for each number; a refusal keeps the choices.
+    let page =
+        get(&f.app, "/r/alpha/reports?form=characteristics&measure=difference", As::Cookie(&f.root)).await;
+    assert!(page.body.contains("Difference from form characteristics"), "{}", page.body);
+    assert!(
+        page.body.contains("name=\"col.estimate\"") && page.body.contains("<option value=\"weeks\">"),
+        "{}",
+        page.body
+    );
+    let reviewer =
+        get(&f.app, "/r/alpha/reports?form=characteristics&measure=difference", As::Cookie(&f.agon)).await;
+    assert!(!reviewer.body.contains("Build an analysis"), "owners only");
+    let build = |rest: &str| {
+        format!("csrf={}&form=characteristics&measure=difference&name=built&method=DL&{rest}", f.root.csrf)
+    };
+    let refused = post_form(
+        &f.app,
+        "/r/alpha/reports/analyses/build",
+        As::Cookie(&f.root),
+        &build("col.estimate=patients1&col.lower=weeks"),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was stored.")
+            && refused.body.contains("needs columns estimate, lower and upper"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"built\""), "the name is kept: {}", refused.body);
+    assert!(refused.body.contains("<option value=\"DL\" selected>"), "the model is kept: {}", refused.body);
+    let stored = post_form(
+        &f.app,
+        "/r/alpha/reports/analyses/build",
+        As::Cookie(&f.root),
+        &build(
+            "col.estimate=patients1&col.lower=weeks&col.upper=patients2&cumulative=listed&leave_one_out=on",
+        ),
+    )
+    .await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let built = alpha.report_analyses().await.unwrap().into_iter().find(|a| a.name == "built").unwrap();
+    assert_eq!((built.method.as_deref(), built.cumulative, built.leave_one_out), (Some("DL"), true, true));
+    assert_eq!(built.columns.get("estimate").map(String::as_str), Some("patients1"));
+    let (_, run) = alpha.run_analysis("built").await.unwrap();
+    assert!((run.fit.pooled().estimate - 31.0).abs() < 1e-9, "{:?}", run.fit.pooled());
+    alpha.remove_report_analysis(&Actor::new("lise"), "built").await.unwrap();
+
     // A study-characteristics table of the settled values, the same way: the page shows the
     // table itself; a refused spec names the column, the text kept; reviewers only read.
     let tables = "[[tables]]\nname = \"table-1\"\ntitle = \"Table 1. Included studies\"\nform = \"characteristics\"\n[[tables.columns]]\nheader = \"Design\"\nfield = \"design\"\n[[tables.columns]]\nheader = \"Patients (I/C)\"\nfield = \"patients\"\n";

@@ -1,0 +1,203 @@
+//! Building a meta-analysis on the Reports page without writing its spec: choose a charting
+//! form and a measure, then the form's column for each number the measure needs, the model and
+//! the options. The choices become the same spec `sift analysis add` reads (`docs/meta.md`),
+//! stored through the same checks; a refusal comes back with the choices kept.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{Map, Value, json};
+use sift_service::meta::{Measure, needed_columns};
+use sift_service::{Permission, Service, ServiceError};
+
+use super::url_encode;
+use crate::auth::{Auth, authorized};
+use crate::error::{WebError, WebResult};
+use crate::state::AppState;
+
+/// What the builder shows: the first step's choices, and the second step once a form and a
+/// measure are chosen.
+pub struct Builder {
+    pub forms: Vec<String>,
+    /// (code, name) of every measure.
+    pub measures: Vec<(&'static str, &'static str)>,
+    pub chosen: Option<Chosen>,
+}
+
+/// The second step: the chosen form's columns and what was entered so far.
+pub struct Chosen {
+    pub form: String,
+    pub measure: &'static str,
+    pub measure_name: &'static str,
+    pub binary: bool,
+    /// (needed column, the form column chosen for it).
+    pub needs: Vec<(&'static str, String)>,
+    pub columns: Vec<String>,
+    pub streams: Vec<String>,
+    /// The values sent, when the page comes back refused.
+    pub sent: Vec<(String, String)>,
+    pub error: String,
+}
+
+impl Chosen {
+    /// A text field's value as sent.
+    pub fn value(&self, key: &str) -> &str {
+        self.sent.iter().find(|(k, _)| k == key).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Whether a select's option or a checkbox was sent.
+    pub fn is(&self, key: &str, value: &str) -> bool {
+        self.sent.iter().any(|(k, v)| k == key && v == value)
+    }
+}
+
+pub const METHODS: &[(&str, &str)] = &[
+    ("REML", "Random effects, REML (default)"),
+    ("DL", "Random effects, DerSimonian-Laird"),
+    ("PM", "Random effects, Paule-Mandel"),
+    ("ML", "Random effects, maximum likelihood"),
+    ("HE", "Random effects, Hedges"),
+    ("FE", "Common (fixed) effect"),
+];
+
+/// The builder for the Reports page: forms and measures, and when `form` and `measure` name
+/// them, the second step.
+pub async fn builder(
+    service: &Service,
+    form: Option<&str>,
+    measure: Option<&str>,
+    sent: Vec<(String, String)>,
+    error: String,
+) -> WebResult<Builder> {
+    let forms: Vec<String> = service.forms().await?.into_iter().map(|f| f.name).collect();
+    let measures = Measure::ALL.iter().map(|m| (m.code(), m.name())).collect();
+    let chosen = match (form.filter(|f| !f.is_empty()), measure) {
+        (Some(form), Some(measure)) => {
+            let measure: Measure = measure.parse().map_err(WebError::BadRequest)?;
+            let columns = service.form_table_columns(form).await?;
+            let needs = needed_columns(measure)
+                .into_iter()
+                .map(|need| {
+                    let sent = sent.iter().find(|(k, _)| *k == format!("col.{need}")).map(|(_, v)| v.clone());
+                    let same = columns.iter().find(|c| c.eq_ignore_ascii_case(need)).cloned();
+                    (need, sent.or(same).unwrap_or_default())
+                })
+                .collect();
+            Some(Chosen {
+                form: form.to_string(),
+                measure: measure.code(),
+                measure_name: measure.name(),
+                binary: measure.is_binary(),
+                needs,
+                columns,
+                streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
+                sent,
+                error,
+            })
+        }
+        _ => None,
+    };
+    Ok(Builder { forms, measures, chosen })
+}
+
+/// The spec the builder's choices make, as `{"analyses": [...]}`.
+fn spec_of(pairs: &[(String, String)]) -> Value {
+    let value =
+        |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+    let mut spec = Map::new();
+    for key in ["name", "title", "form", "measure", "stream", "method", "test", "pooling", "subgroup"] {
+        if let Some(v) = value(key) {
+            spec.insert(key.into(), json!(v));
+        }
+    }
+    let moderators: Vec<&str> =
+        pairs.iter().filter(|(k, v)| k == "moderator" && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
+    if !moderators.is_empty() {
+        spec.insert("moderators".into(), json!(moderators));
+    }
+    // A needed column read from a form column of another name is a rename.
+    let columns: Map<String, Value> = pairs
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("col.")?, v.trim())))
+        .filter(|(need, chosen)| !chosen.is_empty() && !chosen.eq_ignore_ascii_case(need))
+        .map(|(need, chosen)| (need.to_string(), json!(chosen)))
+        .collect();
+    if !columns.is_empty() {
+        spec.insert("columns".into(), Value::Object(columns));
+    }
+    if value("leave_one_out").is_some() {
+        spec.insert("leave_one_out".into(), json!(true));
+    }
+    match value("cumulative") {
+        Some("listed") => {
+            spec.insert("cumulative".into(), json!(true));
+        }
+        Some(column) => {
+            spec.insert("cumulative_by".into(), json!(column));
+        }
+        None => {}
+    }
+    json!({ "analyses": [Value::Object(spec)] })
+}
+
+/// Stores the analysis the builder's choices make (owners); a refusal re-shows the builder with
+/// the message and the choices kept.
+pub async fn build(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+    auth.check_csrf(value("csrf").as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let spec = spec_of(&pairs);
+    match service.set_report_analyses(&actor, &spec.to_string()).await {
+        Ok(names) => Ok(Redirect::to(&format!(
+            "/r/{slug}/reports?msg={}",
+            url_encode(&format!("Analysis stored: {}.", names.join(", ")))
+        ))
+        .into_response()),
+        Err(e @ ServiceError::Invalid { .. }) => {
+            let error = crate::error::for_people(&e);
+            let body = super::reports::show_with_builder(&state, &auth, &slug, pairs, error).await?;
+            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
+        }
+        Err(other) => Err(WebError::from(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_become_a_spec() {
+        let pairs: Vec<(String, String)> = [
+            ("csrf", "x"),
+            ("name", "tb"),
+            ("title", ""),
+            ("form", "outcomes"),
+            ("measure", "RR"),
+            ("method", "DL"),
+            ("col.events1", "events1"),
+            ("col.total1", "randomised1"),
+            ("moderator", "latitude"),
+            ("moderator", "dose"),
+            ("cumulative", "year"),
+            ("leave_one_out", "on"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            spec_of(&pairs),
+            json!({ "analyses": [{
+                "name": "tb", "form": "outcomes", "measure": "RR", "method": "DL",
+                "moderators": ["latitude", "dose"], "columns": { "total1": "randomised1" },
+                "leave_one_out": true, "cumulative_by": "year"
+            }] })
+        );
+    }
+}
