@@ -158,6 +158,22 @@ pub struct Cumulated {
     /// Its value in the `cumulative_by` column.
     pub order: Option<f64>,
     pub k: usize,
+    #[serde(flatten)]
+    pub pooled: Pooled,
+}
+
+/// The pooled effect without one study.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LeftOut {
+    pub omitted: String,
+    #[serde(flatten)]
+    pub pooled: Pooled,
+}
+
+/// A re-analysis's pooled effect (leave-one-out, cumulative): the estimate, its interval and
+/// p, and the model's tau² and I².
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Pooled {
     pub estimate: f64,
     pub ci_lower: f64,
     pub ci_upper: f64,
@@ -166,16 +182,18 @@ pub struct Cumulated {
     pub i2: Option<f64>,
 }
 
-/// The pooled effect without one study.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LeftOut {
-    pub omitted: String,
-    pub estimate: f64,
-    pub ci_lower: f64,
-    pub ci_upper: f64,
-    pub p_value: f64,
-    pub tau2: f64,
-    pub i2: Option<f64>,
+impl Pooled {
+    fn of(fit: &Fit) -> Pooled {
+        let b = fit.pooled();
+        Pooled {
+            estimate: b.estimate,
+            ci_lower: b.ci_lower,
+            ci_upper: b.ci_upper,
+            p_value: b.p_value,
+            tau2: fit.tau2,
+            i2: fit.heterogeneity.i2,
+        }
+    }
 }
 
 fn egger_json<S: serde::Serializer>(egger: &Result<Egger, String>, serializer: S) -> Result<S::Ok, S::Error> {
@@ -472,16 +490,7 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
                 (0..yi.len()).filter(|&j| j != i).map(|j| (yi[j], vi[j])).unzip();
             let without = sift_stats::fit(&y, &v, None, options)
                 .map_err(|e| invalid(source, format!("leave-one-out without {}: {e}", omitted.label)))?;
-            let b = without.pooled();
-            leave_one_out.push(LeftOut {
-                omitted: omitted.label.clone(),
-                estimate: b.estimate,
-                ci_lower: b.ci_lower,
-                ci_upper: b.ci_upper,
-                p_value: b.p_value,
-                tau2: without.tau2,
-                i2: without.heterogeneity.i2,
-            });
+            leave_one_out.push(LeftOut { omitted: omitted.label.clone(), pooled: Pooled::of(&without) });
         }
     }
     let mut cumulative = Vec::new();
@@ -517,27 +526,18 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
             }
             .transpose()
             .map_err(|e| failed(e.to_string()))?;
-            let b = upto.pooled();
-            let (estimate, ci_lower, ci_upper, p_value) = match &pooled {
-                Some(t) => (t.estimate, t.ci_lower, t.ci_upper, t.p_value),
-                None => (b.estimate, b.ci_lower, b.ci_upper, b.p_value),
-            };
+            // Mantel-Haenszel's or Peto's effect, with the inverse-variance model's tau² and I².
+            let mut at_k = Pooled::of(&upto);
+            if let Some(t) = &pooled {
+                (at_k.estimate, at_k.ci_lower, at_k.ci_upper, at_k.p_value) =
+                    (t.estimate, t.ci_lower, t.ci_upper, t.p_value);
+            }
             let label = if k == first && k > 1 {
                 order[..k].iter().map(|&j| estimable[j].label.as_str()).collect::<Vec<_>>().join(" + ")
             } else {
                 added.label.clone()
             };
-            cumulative.push(Cumulated {
-                added: label,
-                order: added.order,
-                k,
-                estimate,
-                ci_lower,
-                ci_upper,
-                p_value,
-                tau2: upto.tau2,
-                i2: upto.heterogeneity.i2,
-            });
+            cumulative.push(Cumulated { added: label, order: added.order, k, pooled: at_k });
         }
     }
     Ok(MetaAnalysis {
@@ -762,55 +762,15 @@ impl MetaAnalysis {
             let _ = writeln!(out, "  Residual heterogeneity: {}", line.trim_start_matches("Heterogeneity: "));
         }
         if !self.leave_one_out.is_empty() {
-            let width = self.leave_one_out.iter().map(|l| l.omitted.chars().count()).max().unwrap_or(5);
             let _ = writeln!(out, "\nLeave-one-out ({}):", spec.method.name());
-            let _ = writeln!(
-                out,
-                "  {:width$}  {:>9}  {:>20}  {:>10}  {:>8}",
-                "omitting",
-                code,
-                format!("{level}% CI"),
-                "p",
-                "I²"
-            );
-            for l in &self.leave_one_out {
-                let _ = writeln!(
-                    out,
-                    "  {:width$}  {:>9.2}  {:>20}  {:>10}  {:>8}",
-                    l.omitted,
-                    self.shown(l.estimate),
-                    format!("[{:.2}, {:.2}]", self.shown(l.ci_lower), self.shown(l.ci_upper)),
-                    p_text(l.p_value),
-                    l.i2.map_or_else(|| "-".to_string(), |i2| format!("{i2:.0}%"))
-                );
-            }
+            let rows = self.leave_one_out.iter().map(|l| (l.omitted.clone(), None, &l.pooled));
+            self.pooled_rows(&mut out, "omitting", rows.collect());
         }
         if !self.cumulative.is_empty() {
-            let width = self.cumulative.iter().map(|c| c.added.chars().count()).max().unwrap_or(5) + 2;
             let by = spec.cumulative_by.as_deref().map(|c| format!(", by {c}")).unwrap_or_default();
             let _ = writeln!(out, "\nCumulative meta-analysis ({}{by}):", self.model_name());
-            let _ = writeln!(
-                out,
-                "  {:width$}  {:>3}  {:>9}  {:>20}  {:>10}  {:>8}",
-                "adding",
-                "k",
-                code,
-                format!("{level}% CI"),
-                "p",
-                "I²"
-            );
-            for c in &self.cumulative {
-                let _ = writeln!(
-                    out,
-                    "  {:width$}  {:>3}  {:>9.2}  {:>20}  {:>10}  {:>8}",
-                    format!("+ {}", c.added),
-                    c.k,
-                    self.shown(c.estimate),
-                    format!("[{:.2}, {:.2}]", self.shown(c.ci_lower), self.shown(c.ci_upper)),
-                    p_text(c.p_value),
-                    c.i2.map_or_else(|| "-".to_string(), |i2| format!("{i2:.0}%"))
-                );
-            }
+            let rows = self.cumulative.iter().map(|c| (format!("+ {}", c.added), Some(c.k), &c.pooled));
+            self.pooled_rows(&mut out, "adding", rows.collect());
         }
         match &self.egger {
             Ok(e) => {
@@ -946,6 +906,30 @@ impl MetaAnalysis {
         }
     }
 
+    /// A table of pooled results, one row per re-analysis (leave-one-out, cumulative): a label,
+    /// the number of studies when given, the estimate, its interval, p and I².
+    fn pooled_rows(&self, out: &mut String, first: &str, rows: Vec<(String, Option<usize>, &Pooled)>) {
+        let code = self.spec.measure.code();
+        let level = (self.spec.level * 100.0).round();
+        let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(5).max(first.len());
+        let k = |k: Option<usize>| k.map(|k| format!("  {k:>3}")).unwrap_or_default();
+        let k_header =
+            if rows.iter().any(|r| r.1.is_some()) { format!("  {:>3}", "k") } else { String::new() };
+        let ci = format!("{level}% CI");
+        let _ = writeln!(out, "  {first:width$}{k_header}  {code:>9}  {ci:>20}  {:>10}  {:>8}", "p", "I²");
+        for (label, n, r) in rows {
+            let _ = writeln!(
+                out,
+                "  {label:width$}{}  {:>9.2}  {:>20}  {:>10}  {:>8}",
+                k(n),
+                self.shown(r.estimate),
+                format!("[{:.2}, {:.2}]", self.shown(r.ci_lower), self.shown(r.ci_upper)),
+                p_text(r.p_value),
+                r.i2.map_or_else(|| "-".to_string(), |i2| format!("{i2:.0}%"))
+            );
+        }
+    }
+
     /// The pooling model's name: "Common effect (Mantel-Haenszel)", "Random effects (REML)".
     fn model_name(&self) -> String {
         match &self.pooled_table {
@@ -965,9 +949,9 @@ impl MetaAnalysis {
             .iter()
             .map(|c| ForestRow {
                 label: format!("+ {}", c.added),
-                estimate: c.estimate,
-                ci_lower: c.ci_lower,
-                ci_upper: c.ci_upper,
+                estimate: c.pooled.estimate,
+                ci_lower: c.pooled.ci_lower,
+                ci_upper: c.pooled.ci_upper,
                 weight_percent: None,
             })
             .collect();
@@ -1568,7 +1552,7 @@ mod tests {
                         let cumulative = analysis.cumulative_forest(None).expect("asked for");
                         prop_assert!(!sift_report::forest::forest_svg(&cumulative).contains("NaN"));
                         let last = analysis.cumulative.last().expect("a row per study");
-                        prop_assert!((last.estimate - analysis.fit.pooled().estimate).abs() < 1e-9);
+                        prop_assert!((last.pooled.estimate - analysis.fit.pooled().estimate).abs() < 1e-9);
                     }
                     // Refusals are sentences about the data, not failures of the code.
                     Err(e) => {

@@ -5,13 +5,11 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde_json::{Map, Value, json};
 use sift_service::meta::{Measure, needed_columns};
-use sift_service::{Permission, Service, ServiceError};
+use sift_service::{Permission, Service};
 
-use super::url_encode;
 use crate::auth::{Auth, authorized};
 use crate::error::{WebError, WebResult};
 use crate::state::AppState;
@@ -152,20 +150,9 @@ pub async fn build(
     let value = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
     auth.check_csrf(value("csrf").as_deref())?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
-    let spec = spec_of(&pairs);
-    match service.set_report_analyses(&actor, &spec.to_string()).await {
-        Ok(names) => Ok(Redirect::to(&format!(
-            "/r/{slug}/reports?msg={}",
-            url_encode(&format!("Analysis stored: {}.", names.join(", ")))
-        ))
-        .into_response()),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let error = crate::error::for_people(&e);
-            let body = super::reports::show_with_builder(&state, &auth, &slug, pairs, error).await?;
-            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
-        }
-        Err(other) => Err(WebError::from(other)),
-    }
+    let stored = service.set_report_analyses(&actor, &spec_of(&pairs).to_string()).await;
+    let done = stored.map(|names| format!("Analysis stored: {}.", names.join(", ")));
+    super::reports::built_or_refused(&state, &auth, &slug, done, pairs).await
 }
 
 #[cfg(test)]

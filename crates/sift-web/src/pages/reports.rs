@@ -137,23 +137,25 @@ pub async fn page(
     Ok(axum::response::Html(body).into_response())
 }
 
-/// The page with the analysis builder's refused choices and its message.
-pub(crate) async fn show_with_builder(
+/// After the analysis builder stored its choices, or had them refused: then the page again with
+/// the builder open, the message and the choices kept.
+pub(crate) async fn built_or_refused(
     state: &AppState,
     auth: &Auth,
     slug: &str,
+    done: Result<String, ServiceError>,
     sent: Vec<(String, String)>,
-    error: String,
-) -> WebResult<String> {
+) -> WebResult<Response> {
     let value = |key: &str| sent.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let draft = Draft {
-        build_form: value("form"),
-        build_measure: value("measure"),
+    let (build_form, build_measure) = (value("form"), value("measure"));
+    done_or_refused(state, auth, slug, done, |build_error| Draft {
+        build_form,
+        build_measure,
         build_sent: sent,
-        build_error: error,
+        build_error,
         ..Draft::default()
-    };
-    show(state, auth, slug, String::new(), draft).await
+    })
+    .await
 }
 
 async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft: Draft) -> WebResult<String> {
@@ -281,20 +283,38 @@ pub async fn add_analyses(
 ) -> WebResult<Response> {
     auth.check_csrf(form.csrf.as_deref())?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
-    match service.set_report_analyses(&actor, &form.spec).await {
-        Ok(names) => Ok(Redirect::to(&format!(
-            "/r/{slug}/reports?msg={}",
-            url_encode(&format!("Analyses stored: {}.", names.join(", ")))
-        ))
-        .into_response()),
+    let stored = service.set_report_analyses(&actor, &form.spec).await;
+    let done = stored.map(|names| format!("Analyses stored: {}.", names.join(", ")));
+    done_or_refused(&state, &auth, &slug, done, |spec_error| Draft {
+        spec_text: form.spec,
+        spec_error,
+        ..Draft::default()
+    })
+    .await
+}
+
+/// Back to the page saying what was done; or, refused for what was sent, the page again with
+/// the message beside it and the input kept (`draft` puts them in place).
+async fn done_or_refused(
+    state: &AppState,
+    auth: &Auth,
+    slug: &str,
+    done: Result<String, ServiceError>,
+    draft: impl FnOnce(String) -> Draft,
+) -> WebResult<Response> {
+    match done {
+        Ok(message) => Ok(back(slug, &message)),
         Err(e @ ServiceError::Invalid { .. }) => {
-            let error = crate::error::for_people(&e);
-            let draft = Draft { spec_text: form.spec, spec_error: error, ..Draft::default() };
-            let body = show(&state, &auth, &slug, String::new(), draft).await?;
+            let body = show(state, auth, slug, String::new(), draft(crate::error::for_people(&e))).await?;
             Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
         }
         Err(other) => Err(WebError::from(other)),
     }
+}
+
+/// The Reports page with a message.
+pub(crate) fn back(slug: &str, message: &str) -> Response {
+    Redirect::to(&format!("/r/{slug}/reports?msg={}", url_encode(message))).into_response()
 }
 
 /// Stores pasted table specs (owners); a refused spec is shown with its message, the text kept.
@@ -306,23 +326,14 @@ pub async fn add_tables(
 ) -> WebResult<Response> {
     auth.check_csrf(form.csrf.as_deref())?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
-    match service.set_report_tables(&actor, &form.spec).await {
-        Ok(names) => Ok(Redirect::to(&format!(
-            "/r/{slug}/reports?msg={}",
-            url_encode(&format!("Tables stored: {}.", names.join(", ")))
-        ))
-        .into_response()),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let draft = Draft {
-                table_text: form.spec,
-                table_error: crate::error::for_people(&e),
-                ..Draft::default()
-            };
-            let body = show(&state, &auth, &slug, String::new(), draft).await?;
-            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
-        }
-        Err(other) => Err(WebError::from(other)),
-    }
+    let stored = service.set_report_tables(&actor, &form.spec).await;
+    let done = stored.map(|names| format!("Tables stored: {}.", names.join(", ")));
+    done_or_refused(&state, &auth, &slug, done, |table_error| Draft {
+        table_text: form.spec,
+        table_error,
+        ..Draft::default()
+    })
+    .await
 }
 
 /// Removes a stored table (owners).
@@ -335,11 +346,7 @@ pub async fn remove_table(
     auth.check_csrf(form.csrf.as_deref())?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
     service.remove_report_table(&actor, &form.name).await?;
-    Ok(Redirect::to(&format!(
-        "/r/{slug}/reports?msg={}",
-        url_encode(&format!("Table {:?} removed.", form.name))
-    ))
-    .into_response())
+    Ok(back(&slug, &format!("Table {:?} removed.", form.name)))
 }
 
 #[derive(Deserialize)]
@@ -367,22 +374,13 @@ pub async fn flow_counts(
         "clear" => (None, "drawn from the records again"),
         other => return Err(WebError::BadRequest(format!("unknown action {other:?}"))),
     };
-    match service.set_flow_counts(&actor, Some(&form.stream), text).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/r/{slug}/reports?msg={}",
-            url_encode(&format!("The {} flow diagram is {done}.", form.stream))
-        ))
-        .into_response()),
-        Err(e @ ServiceError::Invalid { .. }) => {
-            let draft = Draft {
-                counts: Some((form.stream, form.counts, crate::error::for_people(&e))),
-                ..Draft::default()
-            };
-            let body = show(&state, &auth, &slug, String::new(), draft).await?;
-            Ok((StatusCode::BAD_REQUEST, axum::response::Html(body)).into_response())
-        }
-        Err(other) => Err(WebError::from(other)),
-    }
+    let set = service.set_flow_counts(&actor, Some(&form.stream), text).await;
+    let done = set.map(|()| format!("The {} flow diagram is {done}.", form.stream));
+    done_or_refused(&state, &auth, &slug, done, |error| Draft {
+        counts: Some((form.stream, form.counts, error)),
+        ..Draft::default()
+    })
+    .await
 }
 
 /// Removes a stored analysis (owners).
@@ -395,11 +393,7 @@ pub async fn remove_analysis(
     auth.check_csrf(form.csrf.as_deref())?;
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
     service.remove_report_analysis(&actor, &form.name).await?;
-    Ok(Redirect::to(&format!(
-        "/r/{slug}/reports?msg={}",
-        url_encode(&format!("Analysis {:?} removed.", form.name))
-    ))
-    .into_response())
+    Ok(back(&slug, &format!("Analysis {:?} removed.", form.name)))
 }
 
 pub async fn file(
