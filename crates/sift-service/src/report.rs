@@ -246,10 +246,21 @@ impl Service {
         Ok(())
     }
 
+    /// A stream's typed-in counts as given, if it has them (a cheap look, unlike
+    /// [`Service::stream_flow`], which derives the counts when it has none).
+    pub async fn typed_flow_counts(&self, stream: Option<&str>) -> ServiceResult<Option<String>> {
+        let stream = self.stream(stream).await?;
+        let mut conn = self.store.read().await?;
+        Ok(store::flow_counts(&mut conn, stream.id).await?)
+    }
+
     /// The text to type a stream's counts from: its typed-in counts (`true`) when it has
     /// them, else its derived counts written as TOML (`false`), to change where the records
     /// cannot tell.
     pub async fn flow_counts_text(&self, stream: Option<&str>) -> ServiceResult<(String, bool)> {
+        if let Some(text) = self.typed_flow_counts(stream).await? {
+            return Ok((text, true));
+        }
         let flow = self.stream_flow(stream).await?;
         Ok(match flow.source {
             FlowSource::Manual(text) => (text, true),

@@ -176,7 +176,12 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
         if svg.is_none() && !is_owner {
             continue;
         }
-        let (mut counts_text, typed) = service.flow_counts_text(Some(&stream.name)).await?;
+        // Only owners get the text (the derived counts written out cost a pass over the stream).
+        let (mut counts_text, typed) = if is_owner {
+            service.flow_counts_text(Some(&stream.name)).await?
+        } else {
+            (String::new(), service.typed_flow_counts(Some(&stream.name)).await?.is_some())
+        };
         let mut counts_error = String::new();
         if let Some((_, text, error)) = draft.counts.as_ref().filter(|(s, _, _)| *s == stream.name) {
             counts_text = text.clone();
