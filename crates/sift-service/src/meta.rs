@@ -1020,6 +1020,14 @@ pub fn needed_columns(measure: Measure) -> Vec<&'static str> {
     }
 }
 
+/// Every name `sift meta` reads a needed column under (`needed_columns` gives the first).
+pub fn column_names(need: &str) -> &'static [&'static str] {
+    [EVENTS1, TOTAL1, EVENTS2, TOTAL2, MEAN1, SD1, N1, MEAN2, SD2, N2, ESTIMATE, LOWER, UPPER, SE, YI, VI]
+        .into_iter()
+        .find(|names| names[0] == need)
+        .unwrap_or(&[])
+}
+
 /// The column a form's table gets with each report's publication year.
 const RECORD_YEAR: &str = "year";
 
@@ -1516,6 +1524,16 @@ mod tests {
             .prop_map(|(e1, extra1, e2, extra2, m, sd, f, g)| {
                 (e1, e1 + extra1, e2, e2 + extra2, m, sd, f, f64::from(g))
             })
+    }
+
+    #[test]
+    fn every_needed_column_has_the_names_the_reader_takes() {
+        for measure in Measure::ALL {
+            for need in needed_columns(measure) {
+                assert_eq!(column_names(need).first(), Some(&need), "{measure:?} {need}");
+            }
+        }
+        assert!(column_names("total1").contains(&"n1"));
     }
 
     proptest! {

@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
-use sift_service::meta::{Measure, needed_columns};
+use sift_service::meta::{Measure, column_names, needed_columns};
 use sift_service::{Permission, Service};
 
 use crate::auth::{Auth, authorized};
@@ -78,7 +78,10 @@ pub async fn builder(
                 .into_iter()
                 .map(|need| {
                     let sent = sent.iter().find(|(k, _)| *k == format!("col.{need}")).map(|(_, v)| v.clone());
-                    let same = columns.iter().find(|c| c.eq_ignore_ascii_case(need)).cloned();
+                    // A column the reader would take anyway: the same name, or another it reads.
+                    let names = column_names(need);
+                    let same =
+                        columns.iter().find(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n))).cloned();
                     (need, sent.or(same).unwrap_or_default())
                 })
                 .collect();
