@@ -20,6 +20,7 @@ mod report;
 mod reviews;
 mod screening;
 mod simulation;
+mod trace;
 
 pub use reviews::{DEFAULT_STREAM, NewReviewSpec, ProtocolChange, check_slug};
 
@@ -53,6 +54,7 @@ pub use sift_store::archive::ArchiveSummary;
 pub use sift_store::records::{RecordFilter, StoredRecord};
 pub use sift_store::screening::{Criterion, FullText, MemberRow};
 pub use simulation::{LabelledSet, Priors, SimulationReport, SimulationSpec, read_labelled_csv, simulate};
+pub use trace::{RecordTrace, TRACE_LIMIT};
 
 /// Who is acting. Members and roles arrive with screening; until then every actor may do
 /// everything, and the name goes into the audit log.

@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/fulltexts/{citation}/pdf", put(upload_pdf))
         .route("/reviews/{slug}/report", get(report_files))
         .route("/reviews/{slug}/report/{*path}", get(report_file))
+        .route("/reviews/{slug}/records", get(find_records))
         .route("/reviews/{slug}/studies", get(studies).post(link_study))
         .route("/reviews/{slug}/studies/reports/{citation}", delete(unlink_study))
         .route("/reviews/{slug}/tables", get(tables).post(add_tables))
@@ -551,6 +552,46 @@ async fn add_stream(
         Json(json!({ "name": stream.name, "description": stream.description, "default": stream.is_default })),
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct FindQuery {
+    q: String,
+}
+
+/// Records by DOI, PMID or title words, each with what became of it (resolved decisions only).
+async fn find_records(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Query(q): Query<FindQuery>,
+) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
+    let traces = service.trace_records(&actor, &q.q).await.map_err(api)?;
+    let decision = |d: &Option<(sift_domain::screening::Decision, Option<String>)>| {
+        d.as_ref().map(|(d, reason)| json!({ "decision": d.to_string(), "reason": reason }))
+    };
+    let out: Vec<Value> = traces
+        .iter()
+        .map(|t| {
+            json!({
+                "record": t.record.id.0,
+                "title": t.record.reference.title,
+                "doi": t.record.reference.doi,
+                "pmid": t.record.reference.pmid,
+                "source": t.source,
+                "stream": t.stream,
+                "citation": t.citation.map(|c| c.0),
+                "merged_with": t.merged_with.iter().map(|m| m.0).collect::<Vec<_>>(),
+                "title_abstract": decision(&t.title_abstract),
+                "full_text": decision(&t.full_text),
+                "not_retrieved": t.not_retrieved,
+                "study": t.study,
+                "outcome": t.outcome(),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "records": out })).into_response())
 }
 
 /// A stream's included reports grouped by study; a report linked to no study is one of its own.
@@ -1207,6 +1248,13 @@ pub fn openapi() -> Value {
     });
     paths["/reviews/{slug}/report"] = json!({
         "get": { "summary": "The files of the review's report (as `sift report` writes them), and problems found drawing it", "parameters": [slug], "responses": ok("files with path, description and size") }
+    });
+    paths["/reviews/{slug}/records"] = json!({
+        "get": {
+            "summary": "Records found by a DOI, a PMID or words of the title or abstract (the first 50), each with its search, duplicates, resolved decisions, study and outcome",
+            "parameters": [slug, { "name": "q", "in": "query", "required": true, "schema": { "type": "string" } }],
+            "responses": ok("records")
+        }
     });
     paths["/reviews/{slug}/studies"] = json!({
         "get": { "summary": "A stream's reports included at full text, each with the study it is linked to (null: a study of its own)", "parameters": [slug, stream], "responses": ok("reports") },

@@ -1,4 +1,4 @@
-//! `sift records list|show`.
+//! `sift records list|show|find`.
 
 use anyhow::Result;
 use sift_domain::WorkType;
@@ -25,6 +25,9 @@ pub enum Command {
         /// The record id (from `sift records list`).
         id: i64,
     },
+    /// Find records by a DOI, a PMID or words of the title or abstract, and say what became
+    /// of each: its search, its duplicates, the resolved decisions, its study.
+    Find { review: String, query: String },
 }
 
 /// Filters shared by `records list` and `export`.
@@ -138,6 +141,34 @@ pub async fn run(command: Command, context: &Context) -> Result<()> {
             }
             print!("{}", table.render());
             println!("{} of {} matching records", records.len(), total);
+        }
+        Command::Find { review, query } => {
+            let service = Service::open(&context.locator(&review)?).await?;
+            let traces = service.trace_records(&context.actor, &query).await;
+            service.close().await;
+            let traces = traces?;
+            let mut table =
+                Table::new(&["record", "title", "year", "found by", "citation", "what became of it"]);
+            for t in &traces {
+                let r = &t.record.reference;
+                let mut citation = t.citation.map(|c| c.0.to_string()).unwrap_or_else(|| "-".into());
+                if !t.merged_with.is_empty() {
+                    let others: Vec<String> = t.merged_with.iter().map(|m| m.0.to_string()).collect();
+                    citation.push_str(&format!(" (with {})", others.join(", ")));
+                }
+                table.row(vec![
+                    t.record.id.0.to_string(),
+                    clip(r.title.as_deref().unwrap_or("(no title)"), 50),
+                    r.year.map(|y| y.to_string()).unwrap_or_default(),
+                    format!("{} ({})", t.source, t.stream),
+                    citation,
+                    t.outcome(),
+                ]);
+            }
+            print!("{}", table.render());
+            if traces.len() as i64 == sift_service::TRACE_LIMIT {
+                eprintln!("the first {} records only; narrow the search", sift_service::TRACE_LIMIT);
+            }
         }
         Command::Show { review, id } => {
             let service = Service::open(&context.locator(&review)?).await?;

@@ -9,6 +9,7 @@ mod conflicts;
 mod dashboard;
 mod dedup;
 mod forms;
+mod records;
 pub(crate) mod reports;
 mod screen;
 pub(crate) mod searches;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/reports/tables", post(reports::add_tables))
         .route("/r/{slug}/reports/tables/remove", post(reports::remove_table))
         .route("/r/{slug}/searches", get(searches::page).post(searches::add))
+        .route("/r/{slug}/records", get(records::page))
         .route("/r/{slug}/dedup", get(dedup::page))
         .route("/r/{slug}/dedup/undo", post(dedup::undo))
         .route("/r/{slug}/dedup/run", post(dedup::run))

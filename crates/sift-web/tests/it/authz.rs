@@ -50,6 +50,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
                 ),
             )),
         ),
+        (Method::GET, format!("/r/{slug}/records?q=cyst"), None),
         (Method::GET, format!("/r/{slug}/dedup"), None),
         (
             Method::POST,
@@ -228,6 +229,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::POST, format!("/api/v1/reviews/{slug}/dedup"), json(json!({ "stream": "default" }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
         (Method::PUT, format!("/api/v1/reviews/{slug}/flow"), json(json!({ "stream": "default", "counts": null }))),
+        (Method::GET, format!("/api/v1/reviews/{slug}/records?q=cyst"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/tables"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/tables/planted"), None),
         (

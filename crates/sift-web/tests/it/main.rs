@@ -10,6 +10,7 @@
 //! - `postgres`: the reviews of a database server served together, when `SIFT_TEST_PG_URL`
 //!   is set;
 //! - `studies`: reports grouped into studies by page and API;
+//! - `records`: finding a record and what became of it;
 //! - `reviews`: the administrator creates a review in a data directory; nobody else may;
 //! - `browser`: headless chromium through chromedriver (skips without it unless
 //!   `SIFT_REQUIRE_BROWSER=1`).
@@ -22,6 +23,7 @@ mod charting;
 mod flow;
 mod merged;
 mod postgres;
+mod records;
 mod reviews;
 mod security;
 mod studies;

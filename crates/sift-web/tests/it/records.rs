@@ -1,0 +1,78 @@
+//! Find a record: by DOI, PMID or title words, each with its search, its duplicates and what
+//! became of it - only resolved decisions, never a reviewer's vote.
+
+use axum::http::StatusCode;
+use sift_domain::screening::{Decision, Method, Stage};
+use sift_service::{Actor, DedupPolicy, InputFile, SearchSpec};
+
+use crate::support::{As, fixture, get, test_data};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_find_a_record_and_what_became_of_it() {
+    let f = fixture().await;
+    let app = &f.app;
+    let alpha = f.state.reviews.get("alpha").unwrap();
+    let (lise, katrin, ellen) = (Actor::new("lise"), Actor::new("katrin"), Actor::new("ellen"));
+    // The same export again: each record gets a duplicate.
+    let spec = SearchSpec { source: "Embase again".into(), ..SearchSpec::default() };
+    alpha.add_search(&lise, &spec, &[InputFile::new(test_data("asreview/embase.ris"))]).await.unwrap();
+    alpha.dedup(&lise, None, DedupPolicy::default()).await.unwrap();
+    alpha.add_criterion(&lise, "wrong design", None).await.unwrap();
+    let citation_of = |doi: &'static str| {
+        let alpha = alpha.clone();
+        async move {
+            let traces = alpha.trace_records(&Actor::new("guest"), doi).await.unwrap();
+            traces[0].citation.unwrap().0
+        }
+    };
+    let cysts = citation_of("10.4103/2303-9027.138783").await;
+    let neck = citation_of("10.1016/j.clp.2018.07.012").await;
+    alpha
+        .resolve(&katrin, cysts, Stage::TitleAbstract, Decision::Include, None, Method::Consensus)
+        .await
+        .unwrap();
+    alpha.resolve(&katrin, cysts, Stage::FullText, Decision::Include, None, Method::Consensus).await.unwrap();
+    alpha.link_study(&katrin, "Cysts series", &[cysts]).await.unwrap();
+    alpha
+        .resolve(
+            &katrin,
+            neck,
+            Stage::TitleAbstract,
+            Decision::Exclude,
+            Some("wrong design"),
+            Method::Consensus,
+        )
+        .await
+        .unwrap();
+    // A vote alone, not resolved, is never shown.
+    let other = citation_of("10.1002/cncr.20369").await;
+    alpha
+        .vote(&ellen, other, Stage::TitleAbstract, Decision::Exclude, Some("wrong design"), false, None)
+        .await
+        .unwrap();
+
+    let by_doi = get(
+        app,
+        "/r/alpha/records?q=https%3A%2F%2Fdoi.org%2F10.4103%2F2303-9027.138783",
+        As::Cookie(&f.guest),
+    )
+    .await;
+    assert_eq!(by_doi.status, StatusCode::OK, "{}", by_doi.body);
+    assert!(by_doi.body.contains("2 record(s)"), "both copies: {}", by_doi.body);
+    assert!(by_doi.body.contains("Embase again") && by_doi.body.contains("(duplicates)"), "{}", by_doi.body);
+    assert!(by_doi.body.contains("included (study Cysts series)"), "{}", by_doi.body);
+    let by_words = get(app, "/r/alpha/records?q=neck+masses", As::Cookie(&f.guest)).await;
+    assert!(by_words.body.contains("excluded at title/abstract (wrong design)"), "{}", by_words.body);
+    let voted = get(app, "/r/alpha/records?q=10.1002%2Fcncr.20369", As::Cookie(&f.agon)).await;
+    assert!(voted.body.contains("waiting for title/abstract screening"), "{}", voted.body);
+    assert!(!voted.body.contains("wrong design"), "ellen's vote stays hers: {}", voted.body);
+    let none = get(app, "/r/alpha/records?q=nothing+like+this", As::Cookie(&f.guest)).await;
+    assert!(none.body.contains("0 record(s)"), "{}", none.body);
+    assert_eq!(get(app, "/r/beta/records?q=cyst", As::Cookie(&f.guest)).await.status, StatusCode::FORBIDDEN);
+    let api = get(app, "/api/v1/reviews/alpha/records?q=neck+masses", As::Bearer(&f.guest)).await;
+    let api: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    let first = &api["records"][0];
+    assert_eq!(first["title_abstract"]["decision"], "exclude", "{api}");
+    assert_eq!(first["title_abstract"]["reason"], "wrong design");
+    assert_eq!(first["merged_with"].as_array().unwrap().len(), 1);
+}
