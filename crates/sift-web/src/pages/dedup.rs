@@ -378,3 +378,36 @@ pub async fn split(
     ))
     .into_response())
 }
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    csrf: Option<String>,
+    record_a: i64,
+    record_b: i64,
+    /// The search to return to on the Find a record page.
+    q: Option<String>,
+}
+
+/// Merges the citations of two records a person judged the same work, though deduplication
+/// did not pair them (reviewers); recorded as a person's decision, and undone by taking a
+/// record out on the merged records page.
+pub async fn merge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+    Form(form): Form<MergeForm>,
+) -> WebResult<Response> {
+    auth.check_csrf(form.csrf.as_deref())?;
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Vote).await?;
+    let citation = service.dedup_merge(&actor, form.record_a, form.record_b).await?;
+    let message = format!(
+        "Records {} and {} are one citation now ({}); a record can be taken out again on the merged records page.",
+        form.record_a, form.record_b, citation.0
+    );
+    Ok(Redirect::to(&format!(
+        "/r/{slug}/records?q={}&msg={}",
+        url_encode(form.q.as_deref().unwrap_or_default()),
+        url_encode(&message)
+    ))
+    .into_response())
+}

@@ -64,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/dedup/run", post(dedup::run))
         .route("/r/{slug}/dedup/merged", get(dedup::merged))
         .route("/r/{slug}/dedup/split", post(dedup::split))
+        .route("/r/{slug}/dedup/merge", post(dedup::merge))
         .route("/r/{slug}/dedup/{pair}", post(dedup::decide))
         .route("/r/{slug}/forms", get(forms::page).post(forms::add_form))
         .route("/r/{slug}/forms/tools", post(forms::add_tool))

@@ -33,11 +33,13 @@ struct RecordsPage {
     query: String,
     lines: Vec<TraceLine>,
     limit: i64,
+    message: String,
 }
 
 #[derive(Deserialize)]
 pub struct RecordsQuery {
     q: Option<String>,
+    msg: Option<String>,
 }
 
 pub async fn page(
@@ -83,6 +85,7 @@ pub async fn page(
         query,
         lines,
         limit: TRACE_LIMIT,
+        message: q.msg.unwrap_or_default(),
     };
     Ok(render(&page)?.into_response())
 }

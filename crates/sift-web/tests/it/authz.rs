@@ -65,6 +65,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         ),
         (Method::GET, format!("/r/{slug}/dedup/merged"), None),
         (Method::POST, format!("/r/{slug}/dedup/split"), form(format!("csrf={csrf}&record=1&other=2"))),
+        (Method::POST, format!("/r/{slug}/dedup/merge"), form(format!("csrf={csrf}&record_a=1&record_b=2"))),
         (Method::GET, format!("/r/{slug}/conflicts"), None),
         (
             Method::POST,

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use sift_domain::screening::{Decision, Method, Stage};
 use sift_service::{Actor, DedupPolicy, InputFile, SearchSpec};
 
-use crate::support::{As, fixture, get, test_data};
+use crate::support::{As, fixture, get, post_form, test_data};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_find_a_record_and_what_became_of_it() {
@@ -75,4 +75,26 @@ async fn members_find_a_record_and_what_became_of_it() {
     assert_eq!(first["title_abstract"]["decision"], "exclude", "{api}");
     assert_eq!(first["title_abstract"]["reason"], "wrong design");
     assert_eq!(first["merged_with"].as_array().unwrap().len(), 1);
+
+    // Two records deduplication did not pair, judged the same work by a reviewer.
+    let trace = |doi: &'static str| {
+        let alpha = alpha.clone();
+        async move { alpha.trace_records(&Actor::new("guest"), doi).await.unwrap().remove(0) }
+    };
+    let (a, b) = (trace("10.1016/j.ijscr.2018.11.060").await, trace("10.1089/cren.2017.0016").await);
+    assert_ne!(a.citation, b.citation);
+    let body = |who: &crate::support::User| {
+        format!("csrf={}&record_a={}&record_b={}&q=isolated", who.csrf, a.record.id.0, b.record.id.0)
+    };
+    let refused = post_form(app, "/r/alpha/dedup/merge", As::Cookie(&f.guest), &body(&f.guest)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let merged = post_form(app, "/r/alpha/dedup/merge", As::Cookie(&f.ellen), &body(&f.ellen)).await;
+    assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+    let page = get(app, merged.headers["location"].to_str().unwrap(), As::Cookie(&f.ellen)).await;
+    assert!(page.body.contains("are one citation now"), "{}", page.body);
+    let (a, b) = (trace("10.1016/j.ijscr.2018.11.060").await, trace("10.1089/cren.2017.0016").await);
+    assert_eq!(a.citation, b.citation, "one citation");
+    assert!(page.body.contains("Same work as record"), "reviewers get the merge form");
+    let guest = get(app, "/r/alpha/records?q=isolated", As::Cookie(&f.guest)).await;
+    assert!(!guest.body.contains("Same work as record"), "viewers do not");
 }
