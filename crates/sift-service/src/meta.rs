@@ -1007,16 +1007,31 @@ impl MetaAnalysis {
     }
 }
 
-/// The columns a measure needs, by the names `sift meta` reads first: a ratio or a difference
-/// as an estimate with its confidence interval (a file may also give `se`, or `yi` and `vi`).
-pub fn needed_columns(measure: Measure) -> Vec<&'static str> {
+/// How a study reports a ratio or a difference it gives itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reported {
+    /// The estimate with its confidence interval (`estimate`, `lower`, `upper`).
+    Interval,
+    /// The estimate and its standard error (`estimate`, `se`).
+    StandardError,
+    /// The effect on the analysis scale and its variance (`yi`, `vi`).
+    Variance,
+}
+
+/// The columns a measure needs, by the names `sift meta` reads first; `reported` says which
+/// columns a ratio or a difference comes in (the 2x2 and continuous measures ignore it).
+pub fn needed_columns(measure: Measure, reported: Reported) -> Vec<&'static str> {
     let first = |names: &[&'static str]| names[0];
     if measure.is_binary() {
         [EVENTS1, TOTAL1, EVENTS2, TOTAL2].map(first).to_vec()
     } else if measure.is_continuous() {
         [MEAN1, SD1, N1, MEAN2, SD2, N2].map(first).to_vec()
     } else {
-        [ESTIMATE, LOWER, UPPER].map(first).to_vec()
+        match reported {
+            Reported::Interval => [ESTIMATE, LOWER, UPPER].map(first).to_vec(),
+            Reported::StandardError => [ESTIMATE, SE].map(first).to_vec(),
+            Reported::Variance => [YI, VI].map(first).to_vec(),
+        }
     }
 }
 
@@ -1529,8 +1544,10 @@ mod tests {
     #[test]
     fn every_needed_column_has_the_names_the_reader_takes() {
         for measure in Measure::ALL {
-            for need in needed_columns(measure) {
-                assert_eq!(column_names(need).first(), Some(&need), "{measure:?} {need}");
+            for reported in [Reported::Interval, Reported::StandardError, Reported::Variance] {
+                for need in needed_columns(measure, reported) {
+                    assert_eq!(column_names(need).first(), Some(&need), "{measure:?} {need}");
+                }
             }
         }
         assert!(column_names("total1").contains(&"n1"));

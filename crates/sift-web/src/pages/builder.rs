@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
-use sift_service::meta::{Measure, column_names, needed_columns};
+use sift_service::meta::{Measure, Reported, column_names, needed_columns};
 use sift_service::{Permission, Service};
 
 use crate::auth::{Auth, authorized};
@@ -29,6 +29,10 @@ pub struct Chosen {
     pub measure: &'static str,
     pub measure_name: &'static str,
     pub binary: bool,
+    /// A ratio or a difference the studies report themselves (then `reported` applies).
+    pub reported_by_studies: bool,
+    /// How they report it: `ci`, `se` or `variance`.
+    pub reported: &'static str,
     /// (needed column, the form column chosen for it).
     pub needs: Vec<(&'static str, String)>,
     pub columns: Vec<String>,
@@ -61,10 +65,20 @@ pub const METHODS: &[(&str, &str)] = &[
 
 /// The builder for the Reports page: forms and measures, and when `form` and `measure` name
 /// them, the second step.
+/// The `reported` choice's values.
+fn reported_of(value: Option<&str>) -> (Reported, &'static str) {
+    match value {
+        Some("se") => (Reported::StandardError, "se"),
+        Some("variance") => (Reported::Variance, "variance"),
+        _ => (Reported::Interval, "ci"),
+    }
+}
+
 pub async fn builder(
     service: &Service,
     form: Option<&str>,
     measure: Option<&str>,
+    reported: Option<&str>,
     sent: Vec<(String, String)>,
     error: String,
 ) -> WebResult<Builder> {
@@ -74,7 +88,8 @@ pub async fn builder(
         (Some(form), Some(measure)) => {
             let measure: Measure = measure.parse().map_err(WebError::BadRequest)?;
             let columns = service.form_table_columns(form).await?;
-            let needs = needed_columns(measure)
+            let (reported, reported_code) = reported_of(reported);
+            let needs = needed_columns(measure, reported)
                 .into_iter()
                 .map(|need| {
                     let sent = sent.iter().find(|(k, _)| *k == format!("col.{need}")).map(|(_, v)| v.clone());
@@ -90,6 +105,8 @@ pub async fn builder(
                 measure: measure.code(),
                 measure_name: measure.name(),
                 binary: measure.is_binary(),
+                reported_by_studies: !measure.is_binary() && !measure.is_continuous(),
+                reported: reported_code,
                 needs,
                 columns,
                 streams: service.streams().await?.into_iter().map(|s| s.name).collect(),

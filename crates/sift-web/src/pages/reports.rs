@@ -90,6 +90,7 @@ struct Draft {
     /// The analysis builder's form and measure, and what was sent with its refusal.
     build_form: Option<String>,
     build_measure: Option<String>,
+    build_reported: Option<String>,
     build_sent: Vec<(String, String)>,
     build_error: String,
 }
@@ -124,6 +125,8 @@ pub struct ReportsQuery {
     /// The analysis builder's first step.
     form: Option<String>,
     measure: Option<String>,
+    /// How the studies report a ratio or difference: ci, se or variance.
+    reported: Option<String>,
 }
 
 pub async fn page(
@@ -132,7 +135,12 @@ pub async fn page(
     Path(slug): Path<String>,
     Query(q): Query<ReportsQuery>,
 ) -> WebResult<Response> {
-    let draft = Draft { build_form: q.form, build_measure: q.measure, ..Draft::default() };
+    let draft = Draft {
+        build_form: q.form,
+        build_measure: q.measure,
+        build_reported: q.reported,
+        ..Draft::default()
+    };
     let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), draft).await?;
     Ok(axum::response::Html(body).into_response())
 }
@@ -147,10 +155,11 @@ pub(crate) async fn built_or_refused(
     sent: Vec<(String, String)>,
 ) -> WebResult<Response> {
     let value = |key: &str| sent.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let (build_form, build_measure) = (value("form"), value("measure"));
+    let (build_form, build_measure, build_reported) = (value("form"), value("measure"), value("reported"));
     done_or_refused(state, auth, slug, done, |build_error| Draft {
         build_form,
         build_measure,
+        build_reported,
         build_sent: sent,
         build_error,
         ..Draft::default()
@@ -247,7 +256,11 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
     }
     let builder = if is_owner {
         let (form, measure) = (draft.build_form.as_deref(), draft.build_measure.as_deref());
-        Some(super::builder::builder(&service, form, measure, draft.build_sent, draft.build_error).await?)
+        let reported = draft.build_reported.as_deref();
+        Some(
+            super::builder::builder(&service, form, measure, reported, draft.build_sent, draft.build_error)
+                .await?,
+        )
     } else {
         None
     };

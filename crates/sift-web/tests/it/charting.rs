@@ -523,6 +523,19 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         "{}",
         page.body
     );
+    let se = get(
+        &f.app,
+        "/r/alpha/reports?form=characteristics&measure=difference&reported=se",
+        As::Cookie(&f.root),
+    )
+    .await;
+    assert!(
+        se.body.contains("(estimate and standard error)")
+            && se.body.contains("name=\"col.se\"")
+            && !se.body.contains("name=\"col.lower\""),
+        "{}",
+        se.body
+    );
     let reviewer =
         get(&f.app, "/r/alpha/reports?form=characteristics&measure=difference", As::Cookie(&f.agon)).await;
     assert!(!reviewer.body.contains("Build an analysis"), "owners only");
