@@ -321,6 +321,25 @@ async fn screening_story(db: TestDatabase) {
     assert_eq!(labels, vec![(2, Some("Jones trial")), (other, Some("Jones trial"))]);
     let err = service.unlink_study(&ellen, 1).await.unwrap_err();
     assert!(err.to_string().contains("study link of citation"), "{err}");
+
+    // What became of each record, from the resolved decisions: citation 1 excluded at full
+    // text, citation 2 included in its study, the other-methods record that was not retrieved.
+    let outcome_of = |traces: &[sift_service::RecordTrace], citation: i64| {
+        traces.iter().find(|t| t.citation == Some(CitationId(citation))).map(|t| t.outcome())
+    };
+    let all = service.trace_records(&ellen, "a").await.unwrap();
+    assert_eq!(outcome_of(&all, 1).as_deref(), Some("excluded at full text (wrong intervention)"));
+    assert_eq!(outcome_of(&all, 2).as_deref(), Some("included (study Jones trial)"));
+    assert_eq!(
+        outcome_of(&all, other + 1).as_deref(),
+        Some("full text not retrieved (not held by any library)")
+    );
+    assert!(all.iter().any(|t| t.source == "Citation searching"), "both searches are traced");
+    let doi = all.iter().find_map(|t| t.record.reference.doi.clone()).expect("a record with a DOI");
+    let by_doi =
+        service.trace_records(&ellen, &format!("https://doi.org/{}", doi.to_uppercase())).await.unwrap();
+    assert!(!by_doi.is_empty(), "{doi}");
+    assert!(by_doi.iter().all(|t| t.record.reference.doi.as_deref() == Some(doi.as_str())));
     service.close().await;
 }
 
