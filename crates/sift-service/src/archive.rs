@@ -10,7 +10,11 @@ use crate::{Actor, Locator, Permission, Service, ServiceError, ServiceResult};
 impl Service {
     /// Writes the whole review (records with raw text, searches, decisions, notes, files,
     /// events) as a versioned archive.
-    pub async fn export_archive(&self, actor: &Actor, out: &mut dyn Write) -> ServiceResult<ArchiveSummary> {
+    pub async fn export_archive(
+        &self,
+        actor: &Actor,
+        out: &mut (dyn Write + Send),
+    ) -> ServiceResult<ArchiveSummary> {
         let mut conn = self.store.read().await?;
         self.require(&mut conn, actor, Permission::Manage).await?;
         Ok(archive::export(&mut conn, self.review.id, out).await?)

@@ -372,7 +372,11 @@ pub struct ArchiveSummary {
 }
 
 /// Writes the review's archive to `out`.
-pub async fn export(conn: &mut Conn, review: ReviewId, out: &mut dyn Write) -> Result<ArchiveSummary> {
+pub async fn export(
+    conn: &mut Conn,
+    review: ReviewId,
+    out: &mut (dyn Write + Send),
+) -> Result<ArchiveSummary> {
     let slug: String = sqlx::query_scalar("SELECT slug FROM reviews WHERE id = $1")
         .bind(review.0)
         .fetch_optional(&mut *conn)

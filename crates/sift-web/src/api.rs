@@ -57,6 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{slug}/report", get(report_files))
         .route("/reviews/{slug}/report/{*path}", get(report_file))
         .route("/reviews/{slug}/records", get(find_records))
+        .route("/reviews/{slug}/archive", get(archive))
         .route("/reviews/{slug}/studies", get(studies).post(link_study))
         .route("/reviews/{slug}/studies/reports/{citation}", delete(unlink_study))
         .route("/reviews/{slug}/tables", get(tables).post(add_tables))
@@ -552,6 +553,14 @@ async fn add_stream(
         Json(json!({ "name": stream.name, "description": stream.description, "default": stream.is_default })),
     )
         .into_response())
+}
+
+/// The whole review as an archive (owners): JSON Lines, as `sift export --archive` writes it.
+async fn archive(State(state): State<AppState>, auth: Auth, Path(slug): Path<String>) -> ApiResult {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await.map_err(api)?;
+    let mut bytes = Vec::new();
+    service.export_archive(&actor, &mut bytes).await.map_err(api)?;
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/jsonl; charset=utf-8")], bytes).into_response())
 }
 
 #[derive(Deserialize)]
@@ -1248,6 +1257,13 @@ pub fn openapi() -> Value {
     });
     paths["/reviews/{slug}/report"] = json!({
         "get": { "summary": "The files of the review's report (as `sift report` writes them), and problems found drawing it", "parameters": [slug], "responses": ok("files with path, description and size") }
+    });
+    paths["/reviews/{slug}/archive"] = json!({
+        "get": {
+            "summary": "The whole review as an archive, JSON Lines (owners; docs/archive.md): restore it with `sift import --archive`",
+            "parameters": [slug],
+            "responses": { "200": { "description": "the archive", "content": { "application/jsonl": { "schema": { "type": "string" } } } }, "401": { "$ref": "#/components/responses/Error" }, "403": { "$ref": "#/components/responses/Error" } }
+        }
     });
     paths["/reviews/{slug}/records"] = json!({
         "get": {

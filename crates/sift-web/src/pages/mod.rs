@@ -82,6 +82,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/settings/keywords", post(settings::keywords))
         .route("/r/{slug}/settings/members", post(settings::invite))
         .route("/r/{slug}/settings/members/remove", post(settings::remove_member))
+        .route("/r/{slug}/settings/archive", get(settings::archive))
 }
 
 /// The page header's context: who is logged in, the form token, and the review in view.

@@ -391,3 +391,23 @@ pub async fn remove_member(
         Err(e) => Err(e.into()),
     }
 }
+
+/// The whole review as an archive file (owners): the backup and hand-over format.
+pub async fn archive(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(slug): Path<String>,
+) -> WebResult<Response> {
+    let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Manage).await?;
+    let mut bytes = Vec::new();
+    service.export_archive(&actor, &mut bytes).await?;
+    let name = format!("{}.sift-archive.jsonl", service.review().slug.replace('"', ""));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/jsonl; charset=utf-8".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -108,6 +108,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             form(format!("csrf={csrf}&name=planted&form=characteristics&measure=RR")),
         ),
         (Method::GET, format!("/r/{slug}/settings"), None),
+        (Method::GET, format!("/r/{slug}/settings/archive"), None),
         (
             Method::POST,
             format!("/r/{slug}/settings/stage"),
@@ -231,6 +232,7 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
         (Method::GET, format!("/api/v1/reviews/{slug}/streams"), None),
         (Method::PUT, format!("/api/v1/reviews/{slug}/flow"), json(json!({ "stream": "default", "counts": null }))),
         (Method::GET, format!("/api/v1/reviews/{slug}/records?q=cyst"), None),
+        (Method::GET, format!("/api/v1/reviews/{slug}/archive"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/tables"), None),
         (Method::GET, format!("/api/v1/reviews/{slug}/tables/planted"), None),
         (

@@ -320,3 +320,26 @@ async fn a_review_whose_file_is_moved_away_is_no_longer_served() {
     let back = get(&f.app, "/r/beta", As::Cookie(&f.mallory)).await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.body);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owners_download_the_archive_and_it_restores() {
+    let f = fixture().await;
+    let page = get(&f.app, "/r/alpha/settings/archive", As::Cookie(&f.root)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let disposition = page.headers["content-disposition"].to_str().unwrap();
+    assert_eq!(disposition, "attachment; filename=\"alpha.sift-archive.jsonl\"");
+    assert_eq!(
+        get(&f.app, "/r/alpha/settings/archive", As::Cookie(&f.katrin)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let api = get(&f.app, "/api/v1/reviews/alpha/archive", As::Bearer(&f.root)).await;
+    assert_eq!(api.body, page.body, "the page and the API give the same archive");
+    // It restores into a new review file that exports the same bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let locator = Locator::File(dir.path().join("restored.sift"));
+    let (restored, _) = Service::import_archive(&locator, &mut page.body.as_bytes()).await.unwrap();
+    let mut again = Vec::new();
+    restored.export_archive(&Actor::new("lise"), &mut again).await.unwrap();
+    assert!(again == page.body.as_bytes(), "byte for byte");
+    restored.close().await;
+}
