@@ -13,7 +13,7 @@ use sift_store::screening as store;
 
 use crate::{Actor, Permission, Service, ServiceResult};
 
-/// Records found per search at most.
+/// Records one query finds at most.
 pub const TRACE_LIMIT: i64 = 50;
 
 /// One record and what became of it.

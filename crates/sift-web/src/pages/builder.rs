@@ -63,8 +63,6 @@ pub const METHODS: &[(&str, &str)] = &[
     ("FE", "Common (fixed) effect"),
 ];
 
-/// The builder for the Reports page: forms and measures, and when `form` and `measure` name
-/// them, the second step.
 /// The `reported` choice's values.
 fn reported_of(value: Option<&str>) -> (Reported, &'static str) {
     match value {
@@ -74,6 +72,8 @@ fn reported_of(value: Option<&str>) -> (Reported, &'static str) {
     }
 }
 
+/// The builder for the Reports page: forms and measures, and when `form` and `measure` name
+/// them, the second step (`reported`: how the studies give a ratio or difference).
 pub async fn builder(
     service: &Service,
     form: Option<&str>,
