@@ -58,8 +58,8 @@ impl RecordTrace {
 }
 
 impl Service {
-    /// Finds records by a DOI (`10.` ...), a PMID (digits) or words of the title or abstract,
-    /// and says what became of each.
+    /// Finds records by a DOI (`10.` ...), a PMID (digits), or words of the title or abstract
+    /// or an author's name, and says what became of each.
     pub async fn trace_records(&self, actor: &Actor, query: &str) -> ServiceResult<Vec<RecordTrace>> {
         let query = query.trim();
         let mut conn = self.store.read().await?;
@@ -74,8 +74,22 @@ impl Service {
             }
             None => RecordFilter { text: Some(query.to_string()), ..RecordFilter::default() },
         };
-        let filter = RecordFilter { limit: Some(TRACE_LIMIT), ..filter };
-        let found = records::list_records(&mut conn, self.review.id, &filter).await?;
+        let mut found = records::list_records(
+            &mut conn,
+            self.review.id,
+            &RecordFilter { limit: Some(TRACE_LIMIT), ..filter.clone() },
+        )
+        .await?;
+        // Words may also be an author's name: those records follow, up to the limit.
+        if let Some(text) = filter.text.filter(|_| (found.len() as i64) < TRACE_LIMIT) {
+            let by_author =
+                RecordFilter { author: Some(text), limit: Some(TRACE_LIMIT), ..RecordFilter::default() };
+            for record in records::list_records(&mut conn, self.review.id, &by_author).await? {
+                if (found.len() as i64) < TRACE_LIMIT && !found.iter().any(|r| r.id == record.id) {
+                    found.push(record);
+                }
+            }
+        }
         let searches = sift_store::searches::list_searches(&mut conn, self.review.id, None).await?;
         let streams: HashMap<StreamId, String> = sift_store::reviews::list_streams(&mut conn, self.review.id)
             .await?

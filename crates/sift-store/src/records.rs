@@ -136,6 +136,8 @@ pub struct RecordFilter {
     pub ids: Option<Vec<RecordId>>,
     /// Case-insensitive substring of title or abstract.
     pub text: Option<String>,
+    /// Case-insensitive substring of an author's family or given name.
+    pub author: Option<String>,
     pub year_from: Option<i32>,
     pub year_to: Option<i32>,
     pub has_doi: Option<bool>,
@@ -168,15 +170,18 @@ fn conditions(review: ReviewId, filter: &RecordFilter) -> Conditions {
             c.push(format!("r.id IN ({})", list.join(",")));
         }
     }
+    let like = |text: &str| {
+        format!("%{}%", text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    };
     if let Some(text) = &filter.text {
-        let pattern = format!(
-            "%{}%",
-            text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-        );
-        let p = c.arg(Arg::Text(pattern));
+        let p = c.arg(Arg::Text(like(text)));
         c.push(format!(
             "(LOWER(COALESCE(r.title, '')) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(r.abstract, '')) LIKE {p} ESCAPE '\\')"
         ));
+    }
+    if let Some(author) = &filter.author {
+        let p = c.arg(Arg::Text(like(author)));
+        c.push(format!("LOWER(COALESCE(r.authors, '')) LIKE {p} ESCAPE '\\'"));
     }
     if let Some(year) = filter.year_from {
         let p = c.arg(Arg::I64(year.into()));

@@ -25,7 +25,7 @@ pub enum Command {
         /// The record id (from `sift records list`).
         id: i64,
     },
-    /// Find records by a DOI, a PMID or words of the title or abstract, and say what became
+    /// Find records by a DOI, a PMID, words of the title or abstract or an author's name, and say what became
     /// of each: its search, its duplicates, the resolved decisions, its study.
     Find { review: String, query: String },
 }
@@ -42,6 +42,9 @@ pub struct FilterArgs {
     /// Only records whose title or abstract contains this text (any case).
     #[arg(long)]
     pub text: Option<String>,
+    /// Only records with an author whose family or given name contains this text (any case).
+    #[arg(long)]
+    pub author: Option<String>,
     #[arg(long)]
     pub year_from: Option<i32>,
     #[arg(long)]
@@ -82,6 +85,7 @@ impl FilterArgs {
         Ok(RecordFilter {
             search: self.search.map(sift_domain::SearchId),
             text: self.text.clone(),
+            author: self.author.clone(),
             year_from: self.year_from,
             year_to: self.year_to,
             has_doi: if self.has_doi {

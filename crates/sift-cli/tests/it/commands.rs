@@ -122,6 +122,8 @@ fn a_review_from_init_to_export() {
     let (code, _, err) = sift(&["records", "list", review, "--type", "poem"]);
     assert_eq!(code, 2);
     assert!(err.contains("--type: unknown type"), "{err}");
+    let out = sift_ok(&["records", "list", review, "--stream", "pharma-reviews", "--author", "piotrowicz"]);
+    assert!(out.contains("1 of 1 matching records") && out.contains("cognitive flexibility"), "{out}");
     // What became of a record: before deduplication there is no citation yet.
     let out = sift_ok(&["records", "find", review, "crohn"]);
     assert!(out.contains("not deduplicated yet") && out.contains("PubMed (pharma-reviews)"), "{out}");

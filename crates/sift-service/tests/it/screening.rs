@@ -335,6 +335,35 @@ async fn screening_story(db: TestDatabase) {
         Some("full text not retrieved (not held by any library)")
     );
     assert!(all.iter().any(|t| t.source == "Citation searching"), "both searches are traced");
+    // An author's family name finds their records too (no title holds it).
+    let family = all
+        .iter()
+        .flat_map(|t| &t.record.reference.authors)
+        .map(|a| a.family.clone())
+        .find(|f| {
+            f.len() > 5
+                && all.iter().all(|t| !t.record.reference.title.as_deref().unwrap_or("").contains(f.as_str()))
+        })
+        .expect("an author");
+    let by_author = service.trace_records(&ellen, &family.to_uppercase()).await.unwrap();
+    assert!(!by_author.is_empty(), "{family}");
+    assert!(by_author.iter().all(|t| {
+        t.record.reference.authors.iter().any(|a| a.family == family)
+            || t.record
+                .reference
+                .title
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains(&family.to_lowercase())
+            || t.record
+                .reference
+                .abstract_text
+                .as_deref()
+                .unwrap_or("")
+                .to_lowercase()
+                .contains(&family.to_lowercase())
+    }));
     let doi = all.iter().find_map(|t| t.record.reference.doi.clone()).expect("a record with a DOI");
     let by_doi =
         service.trace_records(&ellen, &format!("https://doi.org/{}", doi.to_uppercase())).await.unwrap();
