@@ -25,8 +25,8 @@ pub enum Command {
         /// The record id (from `sift records list`).
         id: i64,
     },
-    /// Find records by a DOI, a PMID, words of the title or abstract or an author's name, and say what became
-    /// of each: its search, its duplicates, the resolved decisions, its study.
+    /// Find records by a DOI, a PMID, words of the title or abstract or an author's name, and
+    /// say what became of each: its search, its duplicates, the resolved decisions, its study.
     Find { review: String, query: String },
 }
 
