@@ -15,6 +15,7 @@ use sift_report::forest::{
 use sift_stats::effect::{self, Effect};
 use sift_stats::mh::Table;
 pub use sift_stats::{Egger, Fit, Measure, Method, PooledTable, SubgroupAnalysis, Test};
+use sift_store::reports::SpecKind;
 
 use crate::{ServiceError, ServiceResult};
 
@@ -1043,16 +1044,8 @@ pub fn column_names(need: &str) -> &'static [&'static str] {
         .unwrap_or(&[])
 }
 
-/// The column a form's table gets with each report's publication year.
-const RECORD_YEAR: &str = "year";
-
-/// The columns [`Service::meta_table`] gives a form: `study`, then each field under its key,
-/// an intervention/control pair as `KEY1` and `KEY2`; `renames` (needed column, form column)
-/// applied; then `year`, each report's publication year, unless a column has that name.
-fn form_columns(
-    form: &sift_domain::charting::Form,
-    renames: &[(String, String)],
-) -> ServiceResult<Vec<String>> {
+/// `study`, then each field's columns under its key (a pair as `KEY1`, `KEY2`; a group none).
+fn field_columns(form: &sift_domain::charting::Form) -> Vec<String> {
     use sift_domain::charting::FieldKind;
 
     let mut columns: Vec<String> = vec!["study".into()];
@@ -1066,6 +1059,20 @@ fn form_columns(
             _ => columns.push(field.key.clone()),
         }
     }
+    columns
+}
+
+/// The column a form's table gets with each report's publication year.
+const RECORD_YEAR: &str = "year";
+
+/// The columns [`Service::meta_table`] gives a form: `study`, then each field under its key,
+/// an intervention/control pair as `KEY1` and `KEY2`; `renames` (needed column, form column)
+/// applied; then `year`, each report's publication year, unless a column has that name.
+fn form_columns(
+    form: &sift_domain::charting::Form,
+    renames: &[(String, String)],
+) -> ServiceResult<Vec<String>> {
+    let mut columns = field_columns(form);
     for (to, from) in renames {
         let Some(at) = columns.iter().position(|c| c == from) else {
             return Err(invalid(
@@ -1134,21 +1141,19 @@ impl crate::Service {
         let (canonical, label_of) = self.citation_records_and_studies(&mut conn, stream).await?;
         let columns = form_columns(&definition, renames)?;
         // The fields' own columns, then the record's year when form_columns added it.
-        let own = 1 + definition
-            .fields
-            .iter()
-            .map(|f| match f.kind {
-                FieldKind::IntegerPair => 2,
-                FieldKind::Group { .. } => 0,
-                _ => 1,
-            })
-            .sum::<usize>();
-        let record_year = columns.len() > own;
+        let record_year = columns.len() > field_columns(&definition).len();
+        // Every settled citation's record in one read.
+        let ids = consensus.keys().filter_map(|c| canonical.get(c).copied()).collect();
+        let filter = sift_store::records::RecordFilter { ids: Some(ids), ..Default::default() };
+        let references: HashMap<sift_domain::RecordId, sift_domain::Reference> =
+            sift_store::records::list_records(&mut conn, self.review.id, &filter)
+                .await?
+                .into_iter()
+                .map(|r| (r.id, r.reference))
+                .collect();
         let mut rows = Vec::new();
         for (citation, values) in &consensus {
-            let Some(&record) = canonical.get(citation) else { continue };
-            let reference =
-                sift_store::records::record_by_id(&mut conn, self.review.id, record).await?.reference;
+            let Some(reference) = canonical.get(citation).and_then(|r| references.get(r)) else { continue };
             let label = match label_of.get(citation) {
                 Some(label) => label.clone(),
                 None => match (reference.authors.first(), reference.year) {
@@ -1348,7 +1353,7 @@ impl crate::Service {
     /// Stores meta-analysis specs (TOML or JSON; an analysis of the same name is replaced),
     /// each checked against the review's forms and streams. Owners only.
     pub async fn set_report_analyses(&self, actor: &crate::Actor, text: &str) -> ServiceResult<Vec<String>> {
-        use sift_store::reports::{SpecKind, set_spec};
+        use sift_store::reports::set_spec;
 
         let specs = AnalysisSpec::parse_all(text)?;
         let now = crate::clock::now();
@@ -1407,62 +1412,19 @@ impl crate::Service {
 
     /// The review's meta-analysis specs, in the order first added.
     pub async fn report_analyses(&self) -> ServiceResult<Vec<AnalysisSpec>> {
-        let mut conn = self.store.read().await?;
-        sift_store::reports::specs(&mut conn, sift_store::reports::SpecKind::Analysis, self.review.id)
-            .await?
-            .into_iter()
-            .map(|a| {
-                serde_json::from_str(&a.spec).map_err(|e| {
-                    ServiceError::Store(sift_store::StoreError::Corrupt(format!("report_analyses.spec: {e}")))
-                })
-            })
-            .collect()
-    }
-
-    async fn unknown_analysis(&self, name: &str) -> ServiceError {
-        let names: Vec<String> = match self.report_analyses().await {
-            Ok(specs) => specs.into_iter().map(|s| s.name).collect(),
-            Err(e) => return e,
-        };
-        ServiceError::NotFound {
-            what: "analysis",
-            key: name.to_string(),
-            hint: if names.is_empty() {
-                "; the review has no analyses (add them with `sift analysis add`)".into()
-            } else {
-                format!("; the review's analyses are: {}", names.join(", "))
-            },
-        }
+        self.stored_specs(SpecKind::Analysis).await
     }
 
     /// Removes a meta-analysis spec. Owners only.
     pub async fn remove_report_analysis(&self, actor: &crate::Actor, name: &str) -> ServiceResult<()> {
-        let now = crate::clock::now();
-        let mut tx = self.store.write().await?;
-        self.require(tx.conn(), actor, crate::Permission::Manage).await?;
-        let kind = sift_store::reports::SpecKind::Analysis;
-        if !sift_store::reports::remove_spec(tx.conn(), kind, self.review.id, name).await? {
-            drop(tx);
-            return Err(self.unknown_analysis(name).await);
-        }
-        sift_store::reviews::append_event(
-            tx.conn(),
-            self.review.id,
-            &now,
-            &actor.name,
-            "report.analysis_removed",
-            Some(name),
-            &serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.remove_spec(actor, SpecKind::Analysis, name).await
     }
 
     /// Runs a stored analysis on the form's current consensus values.
     pub async fn run_analysis(&self, name: &str) -> ServiceResult<(AnalysisSpec, MetaAnalysis)> {
         let Some(spec) = self.report_analyses().await?.into_iter().find(|a| a.name == name) else {
-            return Err(self.unknown_analysis(name).await);
+            let mut conn = self.store.read().await?;
+            return Err(self.unknown_spec(&mut conn, SpecKind::Analysis, name).await);
         };
         let analysis = self.run_spec(&spec).await?;
         Ok((spec, analysis))

@@ -14,7 +14,7 @@ use sift_report::flow::{FlowOptions, Template};
 use sift_report::manual::{self, ManualCounts};
 use sift_report::tables::Table;
 use sift_store::records;
-use sift_store::reports as store;
+use sift_store::reports::{self as store, SpecKind};
 use sift_store::screening as screening_store;
 
 use sift_store::reviews;
@@ -76,7 +76,7 @@ impl Service {
             }
             let stored =
                 serde_json::to_string(spec).map_err(|e| ServiceError::invalid("spec", e.to_string()))?;
-            store::set_table(tx.conn(), self.review.id, &spec.name, &stored, &now).await?;
+            store::set_spec(tx.conn(), SpecKind::Table, self.review.id, &spec.name, &stored, &now).await?;
         }
         let names: Vec<String> = specs.tables.iter().map(|t| t.name.clone()).collect();
         reviews::append_event(
@@ -95,40 +95,75 @@ impl Service {
         Ok(names)
     }
 
-    /// Removes a table spec.
+    /// Removes a table spec. Owners only.
     pub async fn remove_report_table(&self, actor: &Actor, name: &str) -> ServiceResult<()> {
-        let now = clock::now();
-        let mut tx = self.store.write().await?;
-        self.require(tx.conn(), actor, Permission::Manage).await?;
-        if !store::remove_table(tx.conn(), self.review.id, name).await? {
-            return Err(self.unknown_table(tx.conn(), name).await);
-        }
-        reviews::append_event(
-            tx.conn(),
-            self.review.id,
-            &now,
-            &actor.name,
-            "report.table_removed",
-            Some(name),
-            &json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        self.remove_spec(actor, SpecKind::Table, name).await
     }
 
     /// The review's table specs, in the order first added.
     pub async fn report_tables(&self) -> ServiceResult<Vec<TableSpec>> {
+        self.stored_specs(SpecKind::Table).await
+    }
+
+    /// Removes a stored spec of `kind`; an unknown name is refused naming the ones there are.
+    pub(crate) async fn remove_spec(&self, actor: &Actor, kind: SpecKind, name: &str) -> ServiceResult<()> {
+        let now = clock::now();
+        let mut tx = self.store.write().await?;
+        self.require(tx.conn(), actor, Permission::Manage).await?;
+        if !store::remove_spec(tx.conn(), kind, self.review.id, name).await? {
+            return Err(self.unknown_spec(tx.conn(), kind, name).await);
+        }
+        let event = format!("report.{}_removed", kind.noun());
+        reviews::append_event(tx.conn(), self.review.id, &now, &actor.name, &event, Some(name), &json!({}))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The review's specs of `kind` as stored (JSON), in the order first added.
+    pub(crate) async fn stored_specs<T: serde::de::DeserializeOwned>(
+        &self,
+        kind: SpecKind,
+    ) -> ServiceResult<Vec<T>> {
         let mut conn = self.store.read().await?;
-        store::tables(&mut conn, self.review.id)
+        store::specs(&mut conn, kind, self.review.id)
             .await?
             .into_iter()
             .map(|t| {
                 serde_json::from_str(&t.spec).map_err(|e| {
-                    ServiceError::Store(sift_store::StoreError::Corrupt(format!("report_tables.spec: {e}")))
+                    ServiceError::Store(sift_store::StoreError::Corrupt(format!(
+                        "{}.spec: {e}",
+                        kind.table()
+                    )))
                 })
             })
             .collect()
+    }
+
+    /// The error for a spec name the review does not have, listing the names it has.
+    pub(crate) async fn unknown_spec(
+        &self,
+        conn: &mut sift_store::Conn,
+        kind: SpecKind,
+        name: &str,
+    ) -> ServiceError {
+        let names = match store::specs(conn, kind, self.review.id).await {
+            Ok(specs) => specs.into_iter().map(|t| t.name).collect::<Vec<_>>(),
+            Err(e) => return e.into(),
+        };
+        let (plural, command) = match kind {
+            SpecKind::Table => ("tables", "sift table add"),
+            SpecKind::Analysis => ("analyses", "sift analysis add"),
+        };
+        ServiceError::NotFound {
+            what: kind.noun(),
+            key: name.to_string(),
+            hint: if names.is_empty() {
+                format!("; the review has no {plural} (add them with `{command}`)")
+            } else {
+                format!("; the review's {plural} are: {}", names.join(", "))
+            },
+        }
     }
 
     /// Each citation's canonical record and the label of the study it reports, over every
@@ -163,7 +198,7 @@ impl Service {
             Some(spec) => spec,
             None => {
                 let mut conn = self.store.read().await?;
-                return Err(self.unknown_table(&mut conn, name).await);
+                return Err(self.unknown_spec(&mut conn, SpecKind::Table, name).await);
             }
         };
         let (form, consensus) = self.chart_consensus(&spec.form).await?;
@@ -193,22 +228,6 @@ impl Service {
             });
         }
         Ok(characteristics::build(&spec, &form, &rows))
-    }
-
-    async fn unknown_table(&self, conn: &mut sift_store::Conn, name: &str) -> ServiceError {
-        let names = match store::tables(conn, self.review.id).await {
-            Ok(tables) => tables.into_iter().map(|t| t.name).collect::<Vec<_>>(),
-            Err(e) => return e.into(),
-        };
-        ServiceError::NotFound {
-            what: "table",
-            key: name.to_string(),
-            hint: if names.is_empty() {
-                "; the review has no tables (add them with `sift table add`)".into()
-            } else {
-                format!("; the review's tables are: {}", names.join(", "))
-            },
-        }
     }
 
     /// Sets a stream's flow counts by hand (TOML, or CSV `box,count`; `docs/flow.md`), for

@@ -24,34 +24,21 @@ pub enum SpecKind {
 }
 
 impl SpecKind {
-    fn table(self) -> &'static str {
+    /// The table the specs are kept in.
+    pub fn table(self) -> &'static str {
         match self {
             SpecKind::Table => "report_tables",
             SpecKind::Analysis => "report_analyses",
         }
     }
 
-    fn noun(self) -> &'static str {
+    /// One spec of this kind, as a reader names it.
+    pub fn noun(self) -> &'static str {
         match self {
             SpecKind::Table => "table",
             SpecKind::Analysis => "analysis",
         }
     }
-}
-
-/// Adds a table spec, or replaces the spec of the table with the same name.
-pub async fn set_table(conn: &mut Conn, review: ReviewId, name: &str, spec: &str, at: &str) -> Result<()> {
-    set_spec(conn, SpecKind::Table, review, name, spec, at).await
-}
-
-/// Removes a table spec; false when there was none of that name.
-pub async fn remove_table(conn: &mut Conn, review: ReviewId, name: &str) -> Result<bool> {
-    remove_spec(conn, SpecKind::Table, review, name).await
-}
-
-/// The review's table specs in the order they were first added.
-pub async fn tables(conn: &mut Conn, review: ReviewId) -> Result<Vec<ReportTable>> {
-    specs(conn, SpecKind::Table, review).await
 }
 
 /// Adds a spec of `kind`, or replaces the spec of the same name.
