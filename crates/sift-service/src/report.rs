@@ -484,6 +484,8 @@ pub struct ReportBundle {
     pub empty_streams: Vec<String>,
     /// Things the report could not include, with why (a diagram whose counts do not add up).
     pub problems: Vec<String>,
+    /// The study-characteristics tables as built, by name (written above in every format).
+    pub tables: Vec<(String, Table)>,
 }
 
 impl ReportBundle {
@@ -715,6 +717,7 @@ impl Service {
                 "all tables (XLSX)",
             );
             index.tables(&built);
+            bundle.tables = built;
         }
 
         // Meta-analyses, on the forms' current consensus values.

@@ -45,9 +45,8 @@ pub struct TableCard {
     pub name: String,
     pub form: String,
     pub stream: String,
-    /// The table as HTML (escaped by the writer); empty when it cannot be built.
+    /// The table as HTML (escaped by the writer).
     pub html: String,
-    pub problem: String,
 }
 
 /// One stored analysis, as the page lists it.
@@ -240,20 +239,21 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
             title: a.title.unwrap_or_default(),
         })
         .collect();
-    let mut tables = Vec::new();
-    for spec in service.report_tables().await? {
-        let (html, problem) = match service.characteristics_table(&spec.name).await {
-            Ok(table) => (sift_report::tables::to_html(&table), String::new()),
-            Err(e) => (String::new(), crate::error::for_people(&e)),
-        };
-        tables.push(TableCard {
-            stream: spec.stream.unwrap_or_else(|| "(all)".into()),
-            name: spec.name,
-            form: spec.form,
-            html,
-            problem,
-        });
-    }
+    // The tables as the bundle built them, with each spec's form and stream.
+    let table_specs = service.report_tables().await?;
+    let tables = bundle
+        .tables
+        .iter()
+        .map(|(name, table)| {
+            let spec = table_specs.iter().find(|s| &s.name == name);
+            TableCard {
+                name: name.clone(),
+                form: spec.map(|s| s.form.clone()).unwrap_or_default(),
+                stream: spec.and_then(|s| s.stream.clone()).unwrap_or_else(|| "(all)".into()),
+                html: sift_report::tables::to_html(table),
+            }
+        })
+        .collect();
     let builder = if is_owner {
         let (form, measure) = (draft.build_form.as_deref(), draft.build_measure.as_deref());
         let reported = draft.build_reported.as_deref();
