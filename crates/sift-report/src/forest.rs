@@ -97,6 +97,8 @@ pub struct FunnelPlot {
     pub points: Vec<FunnelPoint>,
     /// The pooled (usually fixed-effect) estimate the funnel is centred on.
     pub center: f64,
+    /// Studies trim and fill added, drawn as open circles.
+    pub filled: Vec<FunnelPoint>,
     /// e.g. "Egger's test: intercept 1.23 (95% CI ...), t = 2.1, df = 11, p = 0.06".
     pub note: Option<String>,
 }
@@ -1028,16 +1030,20 @@ fn diamond(svg: &mut String, frame: &Frame, summary: &ForestSummary, cy: f32, te
 /// the pseudo 95 % confidence region around `center` shaded.
 pub fn funnel_svg(plot: &FunnelPlot) -> String {
     let scale = plot.scale;
-    let points: Vec<&FunnelPoint> = plot
-        .points
+    let drawable =
+        |p: &&FunnelPoint| usable(p.estimate, scale) && p.se.is_finite() && p.se >= 0.0 && p.se <= 1e12;
+    let points: Vec<&FunnelPoint> = plot.points.iter().filter(drawable).collect();
+    // Observed studies, then those filled in (open circles).
+    let all: Vec<(&FunnelPoint, bool)> = points
         .iter()
-        .filter(|p| usable(p.estimate, scale) && p.se.is_finite() && p.se >= 0.0 && p.se <= 1e12)
+        .map(|p| (*p, false))
+        .chain(plot.filled.iter().filter(drawable).map(|p| (p, true)))
         .collect();
     let center = Some(plot.center).filter(|c| usable(*c, scale));
 
     // Standard errors: the largest ordinary one sets the depth; one far larger than the rest
     // is drawn at the bottom edge with an arrow rather than squashing the funnel.
-    let mut ses: Vec<f64> = points.iter().map(|p| p.se).collect();
+    let mut ses: Vec<f64> = all.iter().map(|(p, _)| p.se).collect();
     ses.sort_by(f64::total_cmp);
     let median = ses.get(ses.len() / 2).copied().unwrap_or(0.0);
     let ordinary = ses.iter().copied().filter(|s| median <= 0.0 || *s <= WIDE * median).fold(0.0, f64::max);
@@ -1052,9 +1058,9 @@ pub fn funnel_svg(plot: &FunnelPlot) -> String {
     if let Some(c) = center {
         core.extend([c, c - 1.96 * se_max, c + 1.96 * se_max]);
     }
-    let estimates: Vec<f64> = points.iter().map(|p| p.estimate).collect();
+    let estimates: Vec<f64> = all.iter().map(|(p, _)| p.estimate).collect();
     let typical = typical(&estimates);
-    for p in &points {
+    for (p, _) in &all {
         if p.se <= se_max && typical(p.estimate) {
             core.push(p.estimate);
         } else {
@@ -1117,8 +1123,9 @@ pub fn funnel_svg(plot: &FunnelPlot) -> String {
     horizontal_axis(&mut svg, &frame, axis_y);
     Text::at(frame.x + frame.length / 2.0, measure_baseline, FONT).middle().write(&mut svg, &plot.measure);
 
-    // The studies: circles, or arrowheads at the edge for those past it.
-    for p in &points {
+    // The studies: circles (open for those filled in), or arrowheads at the edge for those
+    // past it.
+    for (p, filled) in &all {
         let (x, py) = (frame.at(p.estimate), se_frame.at(p.se));
         let title =
             escape(&format!("{}: {} (SE {})", p.label, number(shown(p.estimate, scale), 2), number(p.se, 3)));
@@ -1133,9 +1140,12 @@ pub fn funnel_svg(plot: &FunnelPlot) -> String {
                 SQUARE_FILL,
             );
         } else {
+            let (class, fill, stroke) =
+                if *filled { ("filled", "#ffffff", SQUARE_FILL) } else { ("point", SQUARE_FILL, "#ffffff") };
+            let width = if *filled { 1.2 } else { 0.6 };
             let _ = write!(
                 svg,
-                r##"<circle class="point" cx="{}" cy="{}" r="{POINT_RADIUS}" fill="{SQUARE_FILL}" fill-opacity="0.85" stroke="#ffffff" stroke-width="0.6"/>"##,
+                r##"<circle class="{class}" cx="{}" cy="{}" r="{POINT_RADIUS}" fill="{fill}" fill-opacity="0.85" stroke="{stroke}" stroke-width="{width}"/>"##,
                 P(x),
                 P(py)
             );
@@ -1277,6 +1287,7 @@ mod tests {
                 .map(|t| FunnelPoint { label: t.0.into(), estimate: t.1, se: t.2.sqrt() })
                 .collect(),
             center: -0.4303,
+            filled: Vec::new(),
             note: Some("Egger's test: intercept \u{2212}2.34 (95% CI \u{2212}4.65 to 0.01), t = \u{2212}1.72, df = 11, p = 0.11".into()),
         }
     }
@@ -1578,6 +1589,7 @@ mod tests {
                 FunnelPoint { label: "e".into(), estimate: 0.3, se: 0.25 },
             ],
             center: f64::NAN,
+            filled: Vec::new(),
             ..bcg_funnel()
         };
         let svg = funnel_svg(&funnel);
@@ -1616,12 +1628,14 @@ mod tests {
         let single = FunnelPlot {
             points: vec![FunnelPoint { label: "Only".into(), estimate: 0.3, se: 0.2 }],
             center: 0.3,
+            filled: Vec::new(),
             ..bcg_funnel()
         };
         check(&funnel_svg(&single));
         let equal = FunnelPlot {
             points: (0..5).map(|i| FunnelPoint { label: format!("S{i}"), estimate: 0.5, se: 0.0 }).collect(),
             center: 0.5,
+            filled: Vec::new(),
             scale: Scale::Linear,
             ..bcg_funnel()
         };
@@ -1702,6 +1716,7 @@ mod tests {
                         })
                         .collect(),
                     center: pick(start + 4),
+                    filled: Vec::new(),
                     scale,
                     ..bcg_funnel()
                 };

@@ -14,7 +14,7 @@ use sift_report::forest::{
 };
 use sift_stats::effect::{self, Effect};
 use sift_stats::mh::Table;
-pub use sift_stats::{Egger, Fit, Measure, Method, PooledTable, SubgroupAnalysis, Test};
+pub use sift_stats::{Egger, Estimator, Fit, Measure, Method, PooledTable, SubgroupAnalysis, Test, TrimFill};
 use sift_store::reports::SpecKind;
 
 use crate::{ServiceError, ServiceResult};
@@ -64,6 +64,8 @@ pub struct MetaSpec {
     pub cumulative: bool,
     /// A numeric column (a year) that orders the cumulative analysis; ties keep the listed order.
     pub cumulative_by: Option<String>,
+    /// Trim and fill with this estimator of the number of missing studies.
+    pub trim_and_fill: Option<Estimator>,
 }
 
 impl MetaSpec {
@@ -80,6 +82,7 @@ impl MetaSpec {
             leave_one_out: false,
             cumulative: false,
             cumulative_by: None,
+            trim_and_fill: None,
         }
     }
 
@@ -97,6 +100,17 @@ impl MetaSpec {
                     "--pooling",
                     "subgroups and moderators are analysed with inverse-variance pooling (iv)",
                 ));
+            }
+        }
+        if self.trim_and_fill.is_some() {
+            if self.pooling != Pooling::InverseVariance {
+                return Err(invalid(
+                    "--trim-and-fill",
+                    "trim and fill refits the inverse-variance model: use --pooling iv",
+                ));
+            }
+            if !self.moderators.is_empty() {
+                return Err(invalid("--trim-and-fill", "trim and fill works on a model without moderators"));
             }
         }
         for (name, level) in [("--level", self.level), ("--input-level", self.input_level)] {
@@ -150,6 +164,10 @@ pub struct MetaAnalysis {
     pub leave_one_out: Vec<LeftOut>,
     /// The model pooled on the first 1, 2, ... estimable studies, when asked for.
     pub cumulative: Vec<Cumulated>,
+    /// Trim and fill, when asked for, or why it could not be run (in JSON: the result, or
+    /// `{"not_run": why}`; absent when not asked for).
+    #[serde(serialize_with = "not_run_json", skip_serializing_if = "Option::is_none")]
+    pub trim_and_fill: Option<Result<TrimFill, String>>,
 }
 
 /// The pooled effect once one more study is added (a cumulative meta-analysis).
@@ -194,6 +212,17 @@ impl Pooled {
             tau2: fit.tau2,
             i2: fit.heterogeneity.i2,
         }
+    }
+}
+
+fn not_run_json<S: serde::Serializer>(
+    trim_and_fill: &Option<Result<TrimFill, String>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match trim_and_fill {
+        Some(Ok(t)) => t.serialize(serializer),
+        Some(Err(why)) => serde_json::json!({ "not_run": why }).serialize(serializer),
+        None => serializer.serialize_none(),
     }
 }
 
@@ -541,6 +570,10 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
             cumulative.push(Cumulated { added: label, order: added.order, k, pooled: at_k });
         }
     }
+    // Over all the estimable studies (subgroups aside), as the funnel plot shows them.
+    let trim_and_fill = spec.trim_and_fill.map(|estimator| {
+        sift_stats::trim_and_fill(&yi, &vi, options, estimator, None).map_err(|e| e.to_string())
+    });
     Ok(MetaAnalysis {
         source: source.to_string(),
         spec: spec.clone(),
@@ -552,7 +585,13 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
         egger,
         leave_one_out,
         cumulative,
+        trim_and_fill,
     })
+}
+
+/// "1 study", "3 studies".
+fn studies(n: usize) -> String {
+    if n == 1 { "1 study".into() } else { format!("{n} studies") }
 }
 
 /// Mantel-Haenszel's or Peto's heterogeneity line, when there are degrees of freedom.
@@ -794,7 +833,42 @@ impl MetaAnalysis {
                 let _ = writeln!(out, "\nEgger's test: not run ({why})");
             }
         }
+        match &self.trim_and_fill {
+            Some(Ok(t)) => {
+                let _ = writeln!(out, "\n{}", self.trim_and_fill_line(t));
+                if !t.filled.is_empty() {
+                    let _ = writeln!(out, "  {}", self.heterogeneity_line(&t.fit));
+                }
+            }
+            Some(Err(why)) => {
+                let _ = writeln!(out, "\nTrim and fill: not run ({why})");
+            }
+            None => {}
+        }
         out
+    }
+
+    /// What trim and fill found, in a sentence: "Trim and fill (L0): 3 studies missing on the
+    /// left (SE 2.1); with them filled in (16 studies), RR 0.52 [0.40, 0.68], p < 0.001".
+    fn trim_and_fill_line(&self, t: &TrimFill) -> String {
+        let head = format!("Trim and fill ({}, Duval & Tweedie)", t.estimator.code());
+        if t.k0 == 0 {
+            return format!("{head}: no study missing on the {} side of the funnel plot", t.side.name());
+        }
+        let b = t.fit.pooled();
+        format!(
+            "{head}: {} missing on the {} ({}); with {} filled in ({} studies), {} {:.2} [{:.2}, {:.2}], {}",
+            studies(t.k0),
+            t.side.name(),
+            if t.se_k0.is_finite() { format!("SE {:.2}", t.se_k0) } else { "SE not estimable".into() },
+            if t.k0 == 1 { "it" } else { "them" },
+            t.fit.k,
+            self.spec.measure.code(),
+            self.shown(b.estimate),
+            self.shown(b.ci_lower),
+            self.shown(b.ci_upper),
+            p_text(b.p_value)
+        )
     }
 
     /// Each study's share of the pooled weight, in the file's order (`None` when not pooled):
@@ -974,6 +1048,43 @@ impl MetaAnalysis {
         })
     }
 
+    /// The funnel plot with the studies trim and fill added (open circles), centred on the
+    /// model's estimate with them (as metafor's `funnel` of a `trimfill` result), what was
+    /// found under it; `None` unless trim and fill ran.
+    pub fn trim_and_fill_funnel(&self, title: Option<String>) -> Option<FunnelPlot> {
+        let t = self.trim_and_fill.as_ref()?.as_ref().ok()?;
+        let estimable: Vec<&MetaStudy> = self.studies.iter().filter(|s| s.effect.is_some()).collect();
+        let mut plot = self.funnel(title);
+        plot.filled = t
+            .filled
+            .iter()
+            .enumerate()
+            .map(|(i, f)| FunnelPoint {
+                label: format!("Filled {} (mirrors {})", i + 1, estimable[f.mirrors].label),
+                estimate: f.yi,
+                se: f.vi.sqrt(),
+            })
+            .collect();
+        plot.center = t.fit.pooled().estimate;
+        let b = t.fit.pooled();
+        plot.note = Some(if t.k0 == 0 {
+            format!("Trim and fill ({}): no study missing", t.estimator.code())
+        } else {
+            format!(
+                "Open circles: {} trim and fill ({}) adds on the {}; {} {:.2} [{:.2}, {:.2}] with {}",
+                studies(t.k0),
+                t.estimator.code(),
+                t.side.name(),
+                self.spec.measure.code(),
+                self.shown(b.estimate),
+                self.shown(b.ci_lower),
+                self.shown(b.ci_upper),
+                if t.k0 == 1 { "it" } else { "them" }
+            )
+        });
+        Some(plot)
+    }
+
     /// The funnel plot, centred on the common-effect estimate, with Egger's test under it.
     pub fn funnel(&self, title: Option<String>) -> FunnelPlot {
         let points = self
@@ -994,6 +1105,7 @@ impl MetaAnalysis {
             scale: self.scale(),
             points,
             center,
+            filled: Vec::new(),
             note: self.egger.as_ref().ok().map(|e| {
                 format!(
                     "Egger's test: intercept {:.2} (SE {:.2}), t = {:.2}, df = {}, {}",
@@ -1279,6 +1391,17 @@ pub struct AnalysisSpec {
     pub cumulative: bool,
     #[serde(default)]
     pub cumulative_by: Option<String>,
+    /// Trim and fill: `true` (the L0 estimator) or the estimator, `"L0"`, `"R0"` or `"Q0"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trim_and_fill: Option<TrimAndFillSetting>,
+}
+
+/// `trim_and_fill = true`, or the estimator by name.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum TrimAndFillSetting {
+    On(bool),
+    Estimator(String),
 }
 
 #[derive(serde::Deserialize)]
@@ -1309,8 +1432,17 @@ impl AnalysisSpec {
         spec.leave_one_out = self.leave_one_out;
         spec.cumulative = self.cumulative || self.cumulative_by.is_some();
         spec.cumulative_by = self.cumulative_by.clone();
+        spec.trim_and_fill = match &self.trim_and_fill {
+            None | Some(TrimAndFillSetting::On(false)) => None,
+            Some(TrimAndFillSetting::On(true)) => Some(Estimator::L0),
+            Some(TrimAndFillSetting::Estimator(e)) => {
+                Some(e.parse().map_err(|e: String| invalid(at("trim_and_fill"), e))?)
+            }
+        };
         spec.check().map_err(|e| match e {
-            ServiceError::Invalid { field, message } => invalid(at(field.trim_start_matches("--")), message),
+            ServiceError::Invalid { field, message } => {
+                invalid(at(&field.trim_start_matches("--").replace('-', "_")), message)
+            }
             other => other,
         })?;
         Ok(spec)
@@ -1536,6 +1668,7 @@ mod tests {
                 spec.method = sift_stats::Method::ALL[method];
                 spec.test = [Test::Z, Test::Hksj, Test::HksjAdhoc][test];
                 spec.subgroup = Some("g".into());
+                spec.trim_and_fill = Some([Estimator::L0, Estimator::R0, Estimator::Q0][test]);
                 spec.cumulative = true;
                 spec.cumulative_by = Some("g".into());
                 let read = read_meta_text("t.csv", &text, &spec);
@@ -1546,6 +1679,9 @@ mod tests {
                         prop_assert!(!summary.contains("NaN"), "{summary}");
                         prop_assert!(!sift_report::forest::forest_svg(&analysis.forest(None)).contains("NaN"));
                         prop_assert!(!sift_report::forest::funnel_svg(&analysis.funnel(None)).contains("NaN"));
+                        if let Some(plot) = analysis.trim_and_fill_funnel(None) {
+                            prop_assert!(!sift_report::forest::funnel_svg(&plot).contains("NaN"));
+                        }
                         let cumulative = analysis.cumulative_forest(None).expect("asked for");
                         prop_assert!(!sift_report::forest::forest_svg(&cumulative).contains("NaN"));
                         let last = analysis.cumulative.last().expect("a row per study");

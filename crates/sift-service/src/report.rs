@@ -755,19 +755,32 @@ impl Service {
                 bundle.add(format!("{base}-forest.pdf"), forest_pdf, "forest plot (PDF)");
                 bundle.add(format!("{base}-funnel.svg"), funnel, "funnel plot (SVG)");
                 bundle.add(format!("{base}-funnel.png"), funnel_png, "funnel plot (PNG)");
-                if let Some(plot) = analysis.cumulative_forest(spec.title.clone()) {
-                    let svg = sift_report::forest::forest_svg(&plot);
+                // The plots of what the spec asks for beyond the pooled analysis.
+                let asked = [
+                    (
+                        analysis
+                            .cumulative_forest(spec.title.clone())
+                            .map(|p| sift_report::forest::forest_svg(&p)),
+                        "cumulative",
+                        "cumulative meta-analysis",
+                    ),
+                    (
+                        analysis
+                            .trim_and_fill_funnel(spec.title.clone())
+                            .map(|p| sift_report::forest::funnel_svg(&p)),
+                        "trimfill",
+                        "funnel plot with trim and fill's studies",
+                    ),
+                ];
+                for (svg, suffix, what) in asked {
+                    let Some(svg) = svg else { continue };
                     match render::render_png(&svg, 2.0) {
-                        Ok(png) => bundle.add(
-                            format!("{base}-cumulative.png"),
-                            png,
-                            "cumulative meta-analysis (PNG)",
-                        ),
-                        Err(e) => bundle
-                            .problems
-                            .push(format!("analysis {}: cumulative plot not rendered: {e}", spec.name)),
+                        Ok(png) => bundle.add(format!("{base}-{suffix}.png"), png, format!("{what} (PNG)")),
+                        Err(e) => {
+                            bundle.problems.push(format!("analysis {}: {what} not rendered: {e}", spec.name))
+                        }
                     }
-                    bundle.add(format!("{base}-cumulative.svg"), svg, "cumulative meta-analysis (SVG)");
+                    bundle.add(format!("{base}-{suffix}.svg"), svg, format!("{what} (SVG)"));
                 }
                 sections.push(AnalysisSection {
                     name: spec.name.clone(),

@@ -7,9 +7,9 @@
 //! heterogeneity (Q, I², H², a Q-profile interval for tau²), a prediction interval and
 //! meta-regression on moderators; [`subgroup`] pools within groups and tests the difference;
 //! [`mh`] gives the Mantel-Haenszel and Peto estimates for 2x2 tables; [`bias`] Egger's test
-//! of funnel-plot asymmetry.
+//! of funnel-plot asymmetry and [`trimfill`] Duval and Tweedie's trim and fill.
 //!
-//! The conventions are metafor's (`escalc`, `rma.uni`, `rma.mh`, `rma.peto`, `regtest`), and
+//! The conventions are metafor's (`escalc`, `rma.uni`, `rma.mh`, `rma.peto`, `regtest`, `trimfill`), and
 //! the tests compare every estimator with metafor's own output.
 //!
 //! Pure computation: no IO, no threads; the same input gives the same output.
@@ -21,12 +21,14 @@ mod linalg;
 pub mod mh;
 pub mod model;
 pub mod subgroup;
+pub mod trimfill;
 
 pub use bias::{Egger, egger};
 pub use effect::{Effect, Measure};
 pub use mh::{PooledTable, Table, mantel_haenszel, peto};
 pub use model::{Coefficient, Fit, Heterogeneity, Method, ModeratorTest, Moderators, Options, Test, fit};
 pub use subgroup::{Subgroup, SubgroupAnalysis, subgroups};
+pub use trimfill::{Estimator, Filled, Side, TrimFill, trim_and_fill};
 
 /// The two-sided critical value of the standard normal for confidence `level` (1.959964 at 0.95).
 pub fn z_crit(level: f64) -> f64 {

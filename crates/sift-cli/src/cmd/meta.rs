@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use sift_service::meta::{Measure, MetaSpec, Method, Pooling, Test};
+use sift_service::meta::{Estimator, Measure, MetaSpec, Method, Pooling, Test};
 
 use crate::Context;
 use crate::cmd::UsageError;
@@ -78,15 +78,24 @@ pub struct Args {
     /// Draw the cumulative analysis as a forest plot (.svg, .png or .pdf); implies --cumulative.
     #[arg(long, value_name = "FILE")]
     pub cumulative_plot: Option<PathBuf>,
+    /// Trim and fill (Duval & Tweedie): how many studies the funnel plot's asymmetry suggests
+    /// are missing, and the pooled effect with their mirror images filled in. The estimator
+    /// of the number missing: L0 (the default), R0 or Q0.
+    #[arg(long, value_name = "ESTIMATOR", num_args = 0..=1, default_missing_value = "L0")]
+    pub trim_and_fill: Option<String>,
+    /// Draw the funnel plot with the studies trim and fill adds (open circles) here (.svg,
+    /// .png or .pdf); implies --trim-and-fill.
+    #[arg(long, value_name = "FILE")]
+    pub trim_and_fill_plot: Option<PathBuf>,
 }
 
 /// Prints the analysis (text or JSON) and draws the plots asked for: [forest, funnel,
-/// cumulative].
+/// cumulative, trim and fill].
 fn show(
     analysis: &sift_service::meta::MetaAnalysis,
     json: bool,
     title: Option<String>,
-    plots: [&Option<PathBuf>; 3],
+    plots: [&Option<PathBuf>; 4],
 ) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string_pretty(analysis).context("writing JSON")?);
@@ -101,15 +110,25 @@ fn show(
         write_drawing(&sift_report::forest::funnel_svg(&analysis.funnel(title.clone())), path)?;
         eprintln!("wrote {}", path.display());
     }
-    if let (Some(path), Some(plot)) = (plots[2], analysis.cumulative_forest(title)) {
+    if let (Some(path), Some(plot)) = (plots[2], analysis.cumulative_forest(title.clone())) {
         write_drawing(&sift_report::forest::forest_svg(&plot), path)?;
         eprintln!("wrote {}", path.display());
+    }
+    if let Some(path) = plots[3] {
+        // Trim and fill that could not run says why in the text; there is nothing to draw.
+        match analysis.trim_and_fill_funnel(title) {
+            Some(plot) => {
+                write_drawing(&sift_report::forest::funnel_svg(&plot), path)?;
+                eprintln!("wrote {}", path.display());
+            }
+            None => eprintln!("{} not written: trim and fill did not run", path.display()),
+        }
     }
     Ok(())
 }
 
 /// Refuses a plot path whose extension Sift cannot write, before any work is done.
-fn check_plot_paths(paths: [&Option<PathBuf>; 3]) -> Result<()> {
+fn check_plot_paths(paths: [&Option<PathBuf>; 4]) -> Result<()> {
     for path in paths.into_iter().flatten() {
         let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
         if !matches!(ext.as_str(), "svg" | "png" | "pdf") {
@@ -139,7 +158,13 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
     spec.leave_one_out = args.leave_one_out;
     spec.cumulative = args.cumulative || args.cumulative_by.is_some() || args.cumulative_plot.is_some();
     spec.cumulative_by = args.cumulative_by.clone();
-    check_plot_paths([&args.forest, &args.funnel, &args.cumulative_plot])?;
+    spec.trim_and_fill = match (&args.trim_and_fill, &args.trim_and_fill_plot) {
+        (Some(estimator), _) => Some(parsed::<Estimator>("--trim-and-fill", estimator)?),
+        (None, Some(_)) => Some(Estimator::L0),
+        (None, None) => None,
+    };
+    let plots = [&args.forest, &args.funnel, &args.cumulative_plot, &args.trim_and_fill_plot];
+    check_plot_paths(plots)?;
 
     let analysis = match &args.form {
         Some(form) => {
@@ -174,7 +199,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
             sift_service::meta::meta_analyse(&source, studies, &spec)?
         }
     };
-    show(&analysis, args.json, args.title, [&args.forest, &args.funnel, &args.cumulative_plot])
+    show(&analysis, args.json, args.title.clone(), plots)
 }
 
 #[derive(clap::Subcommand, Debug)]
@@ -197,6 +222,10 @@ pub enum AnalysisCommand {
         /// Draw the cumulative analysis here (an analysis stored with `cumulative`).
         #[arg(long, value_name = "FILE")]
         cumulative_plot: Option<PathBuf>,
+        /// Draw the funnel plot with trim and fill's studies here (an analysis stored with
+        /// `trim_and_fill`).
+        #[arg(long, value_name = "FILE")]
+        trim_and_fill_plot: Option<PathBuf>,
         /// Print the whole analysis as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -238,8 +267,9 @@ pub async fn analysis(command: AnalysisCommand, context: &Context) -> Result<()>
             }
             print!("{}", table.render());
         }
-        AnalysisCommand::Show { review, name, forest, funnel, cumulative_plot, json } => {
-            check_plot_paths([&forest, &funnel, &cumulative_plot])?;
+        AnalysisCommand::Show { review, name, forest, funnel, cumulative_plot, trim_and_fill_plot, json } => {
+            let plots = [&forest, &funnel, &cumulative_plot, &trim_and_fill_plot];
+            check_plot_paths(plots)?;
             let service = sift_service::Service::open(&context.locator(&review)?).await?;
             let run = service.run_analysis(&name).await;
             service.close().await;
@@ -250,7 +280,13 @@ pub async fn analysis(command: AnalysisCommand, context: &Context) -> Result<()>
                 ))
                 .into());
             }
-            show(&analysis, json, spec.title, [&forest, &funnel, &cumulative_plot])?;
+            if trim_and_fill_plot.is_some() && analysis.trim_and_fill.is_none() {
+                return Err(UsageError(format!(
+                    "--trim-and-fill-plot: analysis {name} has no trim and fill (add `trim_and_fill = true` to its spec)"
+                ))
+                .into());
+            }
+            show(&analysis, json, spec.title, plots)?;
         }
         AnalysisCommand::Remove { review, name } => {
             let service = sift_service::Service::open(&context.locator(&review)?).await?;

@@ -264,7 +264,7 @@ fn analyses_kept_with_a_review_are_drawn_by_the_report() {
     }
 
     let spec = dir.path().join("analyses.toml");
-    std::fs::write(&spec, "[[analyses]]\nname = \"tb\"\ntitle = \"Tuberculosis\"\nform = \"outcomes\"\nmeasure = \"RR\"\nmethod = \"DL\"\n")
+    std::fs::write(&spec, "[[analyses]]\nname = \"tb\"\ntitle = \"Tuberculosis\"\nform = \"outcomes\"\nmeasure = \"RR\"\nmethod = \"DL\"\ntrim_and_fill = true\n")
         .unwrap();
     assert_eq!(sift_ok(&["analysis", "add", review, s(&spec)]).trim(), "analyses stored: tb");
     let list = sift_ok(&["analysis", "list", review]);
@@ -283,6 +283,7 @@ fn analyses_kept_with_a_review_are_drawn_by_the_report() {
     );
     assert!(out.contains("Aronson 1948") && out.contains("Hart 1951"), "{out}");
     assert!(std::fs::read(&forest).unwrap().starts_with(b"\x89PNG"));
+    assert!(out.contains("Trim and fill (L0, Duval & Tweedie): "), "stored with the analysis: {out}");
     // The same numbers as the file-based command gives on the same table.
     let csv = dir.path().join("tb.csv");
     std::fs::write(
@@ -306,6 +307,8 @@ fn analyses_kept_with_a_review_are_drawn_by_the_report() {
         "tb-forest.pdf",
         "tb-funnel.svg",
         "tb-funnel.png",
+        "tb-trimfill.svg",
+        "tb-trimfill.png",
     ] {
         assert!(report.join("analyses").join(file).is_file(), "{file}");
     }
@@ -384,4 +387,60 @@ fn cumulative_by_year_matches_metafor() {
     let (code, _, err) = sift(&["meta", s(&data), "--measure", "RR", "--cumulative-by", "latitude"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no `latitude` column for the cumulative analysis's order"), "{err}");
+}
+
+#[test]
+fn trim_and_fill_matches_metafor() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = bcg(dir.path()) else { return };
+    // metafor: trimfill(rma(yi, vi)) on the log risk ratios finds 1 study missing on the right
+    // (SE 2.4528) and pools the 14 at -0.6571 [-1.0070, -0.3072], tau² 0.3313, I² 92.14 %.
+    let plot = dir.path().join("trimfill.svg");
+    let out =
+        sift_ok(&["meta", s(&data), "--measure", "RR", "--trim-and-fill", "--trim-and-fill-plot", s(&plot)]);
+    assert!(
+        out.contains(
+            "Trim and fill (L0, Duval & Tweedie): 1 study missing on the right (SE 2.45); with it filled in (14 studies), RR 0.52 [0.37, 0.74], p < 0.001"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("τ² = 0.3313"), "the filled-in model's heterogeneity: {out}");
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert_eq!(svg.matches("class=\"filled\"").count(), 1, "one open circle");
+    assert_eq!(svg.matches("class=\"point\"").count(), 13);
+    assert!(svg.contains("Filled 1 (mirrors"), "its tooltip names the study it mirrors");
+    let json: serde_json::Value = serde_json::from_str(&sift_ok(&[
+        "meta",
+        s(&data),
+        "--measure",
+        "RR",
+        "--trim-and-fill",
+        "R0",
+        "--json",
+    ]))
+    .unwrap();
+    let tf = &json["trim_and_fill"];
+    assert_eq!((tf["estimator"].as_str(), tf["side"].as_str()), (Some("R0"), Some("right")), "{tf}");
+    assert!(tf["filled"].is_array() && tf["fit"]["coefficients"][0]["estimate"].is_number(), "{tf}");
+    let plain: serde_json::Value =
+        serde_json::from_str(&sift_ok(&["meta", s(&data), "--measure", "RR", "--json"])).unwrap();
+    assert!(plain.get("trim_and_fill").is_none(), "absent when not asked for");
+    // What trim and fill cannot do is refused before anything is computed.
+    for (extra, message) in [
+        (&["--trim-and-fill", "L1"][..], "unknown trim-and-fill estimator \"L1\""),
+        (
+            &["--trim-and-fill", "L0", "--pooling", "mh"][..],
+            "trim and fill refits the inverse-variance model",
+        ),
+        (
+            &["--trim-and-fill", "L0", "--moderator", "ablat"][..],
+            "trim and fill works on a model without moderators",
+        ),
+    ] {
+        let mut args = vec!["meta", s(&data), "--measure", "RR"];
+        args.extend_from_slice(extra);
+        let (code, _, err) = sift(&args);
+        assert_eq!(code, 2, "{extra:?}: {err}");
+        assert!(err.contains(message), "{extra:?}: {err}");
+    }
 }
