@@ -144,6 +144,9 @@ fn spec_of(pairs: &[(String, String)]) -> Value {
     if !columns.is_empty() {
         spec.insert("columns".into(), Value::Object(columns));
     }
+    if let Some(estimator) = value("trim_and_fill") {
+        spec.insert("trim_and_fill".into(), json!(estimator));
+    }
     if value("leave_one_out").is_some() {
         spec.insert("leave_one_out".into(), json!(true));
     }
@@ -194,6 +197,7 @@ mod tests {
             ("moderator", "dose"),
             ("cumulative", "year"),
             ("leave_one_out", "on"),
+            ("trim_and_fill", "R0"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -203,7 +207,7 @@ mod tests {
             json!({ "analyses": [{
                 "name": "tb", "form": "outcomes", "measure": "RR", "method": "DL",
                 "moderators": ["latitude", "dose"], "columns": { "total1": "randomised1" },
-                "leave_one_out": true, "cumulative_by": "year"
+                "leave_one_out": true, "cumulative_by": "year", "trim_and_fill": "R0"
             }] })
         );
     }

@@ -15,6 +15,7 @@ mod screen;
 pub(crate) mod searches;
 pub(crate) mod settings;
 mod studies;
+mod table_builder;
 
 use askama::Template;
 use axum::Router;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/r/{slug}/reports/flow", post(reports::flow_counts))
         .route("/r/{slug}/reports/tables", post(reports::add_tables))
         .route("/r/{slug}/reports/tables/remove", post(reports::remove_table))
+        .route("/r/{slug}/reports/tables/build", post(table_builder::build))
         .route("/r/{slug}/searches", get(searches::page).post(searches::add))
         .route("/r/{slug}/records", get(records::page))
         .route("/r/{slug}/dedup", get(dedup::page))

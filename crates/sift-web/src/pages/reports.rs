@@ -13,6 +13,7 @@ use sift_service::{Permission, ServiceError};
 
 use super::builder::Builder;
 use super::settings::RemoveForm;
+use super::table_builder::{Start, TableBuilder};
 use super::{Nav, render, url_encode};
 use crate::auth::{Auth, authorized};
 use crate::error::{WebError, WebResult};
@@ -92,6 +93,8 @@ struct Draft {
     build_reported: Option<String>,
     build_sent: Vec<(String, String)>,
     build_error: String,
+    /// Where the table builder starts.
+    table_start: Option<Start>,
 }
 
 #[derive(Template)]
@@ -115,6 +118,8 @@ struct ReportsPage {
     spec_example: &'static str,
     /// Owners only.
     builder: Option<Builder>,
+    /// Owners only.
+    table_builder: Option<TableBuilder>,
     methods: &'static [(&'static str, &'static str)],
 }
 
@@ -126,6 +131,9 @@ pub struct ReportsQuery {
     measure: Option<String>,
     /// How the studies report a ratio or difference: ci, se or variance.
     reported: Option<String>,
+    /// The table builder's form, or the stored table it opens.
+    tform: Option<String>,
+    table: Option<String>,
 }
 
 pub async fn page(
@@ -134,10 +142,16 @@ pub async fn page(
     Path(slug): Path<String>,
     Query(q): Query<ReportsQuery>,
 ) -> WebResult<Response> {
+    let table_start = match (q.table.filter(|t| !t.is_empty()), q.tform.filter(|f| !f.is_empty())) {
+        (Some(table), _) => Some(Start::Table(table)),
+        (None, Some(form)) => Some(Start::Form(form)),
+        (None, None) => None,
+    };
     let draft = Draft {
         build_form: q.form,
         build_measure: q.measure,
         build_reported: q.reported,
+        table_start,
         ..Draft::default()
     };
     let body = show(&state, &auth, &slug, q.msg.unwrap_or_default(), draft).await?;
@@ -161,6 +175,22 @@ pub(crate) async fn built_or_refused(
         build_reported,
         build_sent: sent,
         build_error,
+        ..Draft::default()
+    })
+    .await
+}
+
+/// After the table builder stored its choices, or had them refused: then the page again with
+/// the builder open, the message and the choices kept.
+pub(crate) async fn table_built_or_refused(
+    state: &AppState,
+    auth: &Auth,
+    slug: &str,
+    done: Result<String, ServiceError>,
+    sent: Vec<(String, String)>,
+) -> WebResult<Response> {
+    done_or_refused(state, auth, slug, done, |error| Draft {
+        table_start: Some(Start::Refused(sent, error)),
         ..Draft::default()
     })
     .await
@@ -264,6 +294,12 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
     } else {
         None
     };
+    let table_builder = if is_owner {
+        let start = draft.table_start.unwrap_or(Start::Nothing);
+        Some(super::table_builder::table_builder(&service, start).await?)
+    } else {
+        None
+    };
     let page = ReportsPage {
         nav: Nav::review(auth, &service, &viewer, "reports"),
         flows,
@@ -281,6 +317,7 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
         table_error: draft.table_error,
         table_example: TABLE_EXAMPLE,
         builder,
+        table_builder,
         methods: super::builder::METHODS,
     };
     Ok(render(&page)?.0)

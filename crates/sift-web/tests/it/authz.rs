@@ -85,6 +85,11 @@ pub fn review_routes(slug: &str, csrf: &str) -> Vec<(Method, String, Body)> {
             )),
         ),
         (Method::POST, format!("/r/{slug}/reports/tables/remove"), form(format!("csrf={csrf}&name=planted"))),
+        (
+            Method::POST,
+            format!("/r/{slug}/reports/tables/build"),
+            form(format!("csrf={csrf}&form=characteristics&name=planted&c0.source=value%3Astudy&c0.on=on&c0.header=S")),
+        ),
         (Method::GET, format!("/r/{slug}/studies"), None),
         (
             Method::POST,

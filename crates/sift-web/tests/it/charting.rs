@@ -563,7 +563,7 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         "/r/alpha/reports/analyses/build",
         As::Cookie(&f.root),
         &build(
-            "col.estimate=patients1&col.lower=weeks&col.upper=patients2&cumulative=listed&leave_one_out=on",
+            "col.estimate=patients1&col.lower=weeks&col.upper=patients2&cumulative=listed&leave_one_out=on&trim_and_fill=L0",
         ),
     )
     .await;
@@ -573,6 +573,11 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     assert_eq!(built.columns.get("estimate").map(String::as_str), Some("patients1"));
     let (_, run) = alpha.run_analysis("built").await.unwrap();
     assert!((run.fit.pooled().estimate - 31.0).abs() < 1e-9, "{:?}", run.fit.pooled());
+    assert!(
+        run.summary().contains("Trim and fill: not run (trim and fill needs at least 3 studies, not 1)"),
+        "{}",
+        run.summary()
+    );
     alpha.remove_report_analysis(&Actor::new("lise"), "built").await.unwrap();
 
     // A study-characteristics table of the settled values, the same way: the page shows the
@@ -632,6 +637,91 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     assert!(alpha.report_tables().await.unwrap().is_empty());
+
+    // The same table built by choosing: the form's fields and the built-ins are offered, the
+    // study label and every field ticked to start with; a refusal keeps the choices; a stored
+    // table opens again with its own columns ticked, and what the builder does not show of a
+    // column (its digit grouping) is kept when it is stored again.
+    let page = get(&f.app, "/r/alpha/reports?tform=characteristics", As::Cookie(&f.root)).await;
+    assert!(page.body.contains("A new table from form characteristics"), "{}", page.body);
+    assert!(
+        page.body.contains("name=\"c0.source\" value=\"value:study\"")
+            && page.body.contains("value=\"field:patients\"")
+            && page.body.contains("value=\"value:appraisal:rob2\""),
+        "{}",
+        page.body
+    );
+    let reviewer = get(&f.app, "/r/alpha/reports?tform=characteristics", As::Cookie(&f.agon)).await;
+    assert!(!reviewer.body.contains("Build a table"), "owners only");
+    let columns = |patients_order: &str| {
+        let mut pairs = vec![
+            ("form", "characteristics".to_string()),
+            ("name", "built".to_string()),
+            ("title", "Table 2. Built".to_string()),
+            ("sort", "study".to_string()),
+            ("group_by", "design".to_string()),
+            ("footnotes", "I/C: intervention/control.\r\n".to_string()),
+            ("c0.source", "value:study".to_string()),
+            ("c0.on", "on".to_string()),
+            ("c0.header", "Author, year".to_string()),
+            ("c0.order", "1".to_string()),
+            ("c1.source", "field:design".to_string()),
+            ("c1.header", "Design".to_string()),
+            ("c1.order", "2".to_string()),
+            ("c2.source", "field:patients".to_string()),
+            ("c2.on", "on".to_string()),
+            ("c2.header", "Patients (I/C)".to_string()),
+            ("c2.order", patients_order.to_string()),
+            ("c2.right", "on".to_string()),
+            ("c2.keep", r#"{"thousands":","}"#.to_string()),
+        ];
+        pairs.sort_by_key(|(k, _)| *k == "form");
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form_body(&f.root, &pairs)
+    };
+    let refused =
+        post_form(&f.app, "/r/alpha/reports/tables/build", As::Cookie(&f.root), &columns("third")).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
+    assert!(
+        refused.body.contains("Nothing was stored.")
+            && refused.body.contains("the order &#34;third&#34; is not a number"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("value=\"Table 2. Built\""), "the title is kept: {}", refused.body);
+    assert!(
+        refused.body.contains("<option value=\"design\" selected>"),
+        "the grouping is kept: {}",
+        refused.body
+    );
+    let by_reviewer =
+        post_form(&f.app, "/r/alpha/reports/tables/build", As::Cookie(&f.agon), &columns("3")).await;
+    assert_eq!(by_reviewer.status, StatusCode::FORBIDDEN);
+    let stored = post_form(&f.app, "/r/alpha/reports/tables/build", As::Cookie(&f.root), &columns("3")).await;
+    assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let built = alpha.report_tables().await.unwrap();
+    let built = built.iter().find(|t| t.name == "built").unwrap();
+    assert_eq!((built.sort.as_str(), built.group_by.as_deref()), ("study", Some("design")));
+    assert_eq!(built.footnotes, ["I/C: intervention/control."]);
+    let headers: Vec<&str> = built.columns.iter().map(|c| c.header.as_str()).collect();
+    assert_eq!(headers, ["Author, year", "Patients (I/C)"], "only the ticked columns");
+    assert_eq!(
+        (built.columns[1].align.as_deref(), built.columns[1].thousands.as_deref()),
+        (Some("right"), Some(","))
+    );
+    let table = alpha.characteristics_table("built").await.unwrap();
+    assert_eq!(sift_report::tables::to_markdown(&table).matches("31/32").count(), 1);
+    let reopened = get(&f.app, "/r/alpha/reports?table=built", As::Cookie(&f.root)).await;
+    assert!(reopened.body.contains("Table built from form characteristics"), "{}", reopened.body);
+    assert!(
+        reopened.body.contains("name=\"c1.source\" value=\"field:patients\"")
+            && reopened.body.contains("name=\"c1.keep\" value=\"{&#34;thousands&#34;:&#34;,&#34;}\""),
+        "the stored columns come first, the kept parts with them: {}",
+        reopened.body
+    );
+    let missing = get(&f.app, "/r/alpha/reports?table=nothing", As::Cookie(&f.root)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    alpha.remove_report_table(&Actor::new("lise"), "built").await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
