@@ -14,7 +14,9 @@ use sift_report::forest::{
 };
 use sift_stats::effect::{self, Effect};
 use sift_stats::mh::Table;
-pub use sift_stats::{Egger, Estimator, Fit, Measure, Method, PooledTable, SubgroupAnalysis, Test, TrimFill};
+pub use sift_stats::{
+    Egger, Estimator, Fit, Influence, Measure, Method, PooledTable, SubgroupAnalysis, Test, TrimFill,
+};
 use sift_store::reports::SpecKind;
 
 use crate::{ServiceError, ServiceResult};
@@ -66,6 +68,8 @@ pub struct MetaSpec {
     pub cumulative_by: Option<String>,
     /// Trim and fill with this estimator of the number of missing studies.
     pub trim_and_fill: Option<Estimator>,
+    /// Each study's influence on the pooled model (metafor's `influence`).
+    pub influence: bool,
 }
 
 impl MetaSpec {
@@ -83,6 +87,7 @@ impl MetaSpec {
             cumulative: false,
             cumulative_by: None,
             trim_and_fill: None,
+            influence: false,
         }
     }
 
@@ -102,15 +107,22 @@ impl MetaSpec {
                 ));
             }
         }
-        if self.trim_and_fill.is_some() {
+        // (asked, flag, what it is, its verb)
+        for (asked, flag, what, s) in [
+            (self.trim_and_fill.is_some(), "--trim-and-fill", "trim and fill", "s"),
+            (self.influence, "--influence", "influence diagnostics", ""),
+        ] {
+            if !asked {
+                continue;
+            }
             if self.pooling != Pooling::InverseVariance {
                 return Err(invalid(
-                    "--trim-and-fill",
-                    "trim and fill refits the inverse-variance model: use --pooling iv",
+                    flag,
+                    format!("{what} refit{s} the inverse-variance model: use --pooling iv"),
                 ));
             }
             if !self.moderators.is_empty() {
-                return Err(invalid("--trim-and-fill", "trim and fill works on a model without moderators"));
+                return Err(invalid(flag, format!("{what} work{s} on a model without moderators")));
             }
         }
         for (name, level) in [("--level", self.level), ("--input-level", self.input_level)] {
@@ -168,6 +180,18 @@ pub struct MetaAnalysis {
     /// `{"not_run": why}`; absent when not asked for).
     #[serde(serialize_with = "not_run_json", skip_serializing_if = "Option::is_none")]
     pub trim_and_fill: Option<Result<TrimFill, String>>,
+    /// Each estimable study's influence on the pooled model, when asked for (in JSON as
+    /// `trim_and_fill`).
+    #[serde(serialize_with = "not_run_json", skip_serializing_if = "Option::is_none")]
+    pub influence: Option<Result<Vec<Influenced>, String>>,
+}
+
+/// One study's influence on the pooled model.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Influenced {
+    pub study: String,
+    #[serde(flatten)]
+    pub influence: Influence,
 }
 
 /// The pooled effect once one more study is added (a cumulative meta-analysis).
@@ -215,11 +239,12 @@ impl Pooled {
     }
 }
 
-fn not_run_json<S: serde::Serializer>(
-    trim_and_fill: &Option<Result<TrimFill, String>>,
+/// What was asked for beyond the pooled model: the result, or `{"not_run": why}`.
+fn not_run_json<S: serde::Serializer, T: Serialize>(
+    asked: &Option<Result<T, String>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    match trim_and_fill {
+    match asked {
         Some(Ok(t)) => t.serialize(serializer),
         Some(Err(why)) => serde_json::json!({ "not_run": why }).serialize(serializer),
         None => serializer.serialize_none(),
@@ -574,6 +599,19 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
     let trim_and_fill = spec.trim_and_fill.map(|estimator| {
         sift_stats::trim_and_fill(&yi, &vi, options, estimator, None).map_err(|e| e.to_string())
     });
+    let influence = spec.influence.then(|| {
+        let rows = sift_stats::influence(&yi, &vi, options).map_err(|e| match e {
+            sift_stats::StatsError::Study { study, what } => {
+                format!("{}: {what}", estimable[study - 1].label)
+            }
+            other => other.to_string(),
+        })?;
+        Ok(estimable
+            .iter()
+            .zip(rows)
+            .map(|(s, influence)| Influenced { study: s.label.clone(), influence })
+            .collect())
+    });
     Ok(MetaAnalysis {
         source: source.to_string(),
         spec: spec.clone(),
@@ -586,6 +624,7 @@ pub fn meta_analyse(source: &str, studies: Vec<MetaStudy>, spec: &MetaSpec) -> S
         leave_one_out,
         cumulative,
         trim_and_fill,
+        influence,
     })
 }
 
@@ -845,7 +884,47 @@ impl MetaAnalysis {
             }
             None => {}
         }
+        match &self.influence {
+            Some(Ok(rows)) => self.influence_rows(&mut out, rows),
+            Some(Err(why)) => {
+                let _ = writeln!(out, "\nInfluence diagnostics: not run ({why})");
+            }
+            None => {}
+        }
         out
+    }
+
+    /// The influence diagnostics as a table, influential studies marked.
+    fn influence_rows(&self, out: &mut String, rows: &[Influenced]) {
+        let _ = writeln!(
+            out,
+            "\nInfluence diagnostics ({}; * influential by one of metafor's cut-offs):",
+            self.spec.method.name()
+        );
+        let width = rows.iter().map(|r| r.study.chars().count()).max().unwrap_or(5).max(5);
+        let _ = writeln!(
+            out,
+            "    {:width$}  {:>8}  {:>7}  {:>7}  {:>6}  {:>9}  {:>8}  {:>5}  {:>6}  {:>7}",
+            "study", "rstudent", "dffits", "cook.d", "cov.r", "τ²(-i)", "Q(-i)", "hat", "weight", "dfbetas"
+        );
+        for r in rows {
+            let i = &r.influence;
+            let _ = writeln!(
+                out,
+                "  {} {:width$}  {:>8.2}  {:>7.2}  {:>7.2}  {:>6.2}  {:>9.4}  {:>8.2}  {:>5.2}  {:>5.1}%  {:>7.2}",
+                if i.influential { '*' } else { ' ' },
+                r.study,
+                i.rstudent,
+                i.dffits,
+                i.cook_d,
+                i.cov_r,
+                i.tau2_del,
+                i.qe_del,
+                i.hat,
+                i.weight,
+                i.dfbetas
+            );
+        }
     }
 
     /// What trim and fill found, in a sentence: "Trim and fill (L0): 3 studies missing on the
@@ -1394,6 +1473,9 @@ pub struct AnalysisSpec {
     /// Trim and fill: `true` (the L0 estimator) or the estimator, `"L0"`, `"R0"` or `"Q0"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trim_and_fill: Option<TrimAndFillSetting>,
+    /// Each study's influence on the pooled model.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub influence: bool,
 }
 
 /// `trim_and_fill = true`, or the estimator by name.
@@ -1439,6 +1521,7 @@ impl AnalysisSpec {
                 Some(e.parse().map_err(|e: String| invalid(at("trim_and_fill"), e))?)
             }
         };
+        spec.influence = self.influence;
         spec.check().map_err(|e| match e {
             ServiceError::Invalid { field, message } => {
                 invalid(at(&field.trim_start_matches("--").replace('-', "_")), message)
@@ -1669,6 +1752,7 @@ mod tests {
                 spec.test = [Test::Z, Test::Hksj, Test::HksjAdhoc][test];
                 spec.subgroup = Some("g".into());
                 spec.trim_and_fill = Some([Estimator::L0, Estimator::R0, Estimator::Q0][test]);
+                spec.influence = true;
                 spec.cumulative = true;
                 spec.cumulative_by = Some("g".into());
                 let read = read_meta_text("t.csv", &text, &spec);

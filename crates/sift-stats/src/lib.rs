@@ -7,9 +7,10 @@
 //! heterogeneity (Q, I², H², a Q-profile interval for tau²), a prediction interval and
 //! meta-regression on moderators; [`subgroup`] pools within groups and tests the difference;
 //! [`mh`] gives the Mantel-Haenszel and Peto estimates for 2x2 tables; [`bias`] Egger's test
-//! of funnel-plot asymmetry and [`trimfill`] Duval and Tweedie's trim and fill.
+//! of funnel-plot asymmetry and [`trimfill`] Duval and Tweedie's trim and fill; [`influence`]
+//! each study's influence on the pooled model.
 //!
-//! The conventions are metafor's (`escalc`, `rma.uni`, `rma.mh`, `rma.peto`, `regtest`, `trimfill`), and
+//! The conventions are metafor's (`escalc`, `rma.uni`, `rma.mh`, `rma.peto`, `regtest`, `trimfill`, `influence`), and
 //! the tests compare every estimator with metafor's own output.
 //!
 //! Pure computation: no IO, no threads; the same input gives the same output.
@@ -17,6 +18,7 @@
 pub mod bias;
 mod dist;
 pub mod effect;
+pub mod influence;
 mod linalg;
 pub mod mh;
 pub mod model;
@@ -25,6 +27,7 @@ pub mod trimfill;
 
 pub use bias::{Egger, egger};
 pub use effect::{Effect, Measure};
+pub use influence::{Influence, influence};
 pub use mh::{PooledTable, Table, mantel_haenszel, peto};
 pub use model::{Coefficient, Fit, Heterogeneity, Method, ModeratorTest, Moderators, Options, Test, fit};
 pub use subgroup::{Subgroup, SubgroupAnalysis, subgroups};

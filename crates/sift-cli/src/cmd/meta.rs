@@ -87,6 +87,11 @@ pub struct Args {
     /// .png or .pdf); implies --trim-and-fill.
     #[arg(long, value_name = "FILE")]
     pub trim_and_fill_plot: Option<PathBuf>,
+    /// Influence diagnostics: each study's studentized residual, DFFITS, Cook's distance,
+    /// covariance ratio, tau² and Q without it, hat value, weight and DFBETAS, influential
+    /// studies marked (metafor's `influence`).
+    #[arg(long)]
+    pub influence: bool,
 }
 
 /// Prints the analysis (text or JSON) and draws the plots asked for: [forest, funnel,
@@ -163,6 +168,7 @@ pub async fn run(args: Args, context: &Context) -> Result<()> {
         (None, Some(_)) => Some(Estimator::L0),
         (None, None) => None,
     };
+    spec.influence = args.influence;
     let plots = [&args.forest, &args.funnel, &args.cumulative_plot, &args.trim_and_fill_plot];
     check_plot_paths(plots)?;
 

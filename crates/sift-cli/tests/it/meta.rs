@@ -444,3 +444,38 @@ fn trim_and_fill_matches_metafor() {
         assert!(err.contains(message), "{extra:?}: {err}");
     }
 }
+
+#[test]
+fn influence_diagnostics_match_metafor() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(data) = bcg(dir.path()) else { return };
+    // metafor: influence(rma(yi, vi)) on the log risk ratios, study 4 (Hart & Sutherland 1977):
+    // rstudent -1.4512, dffits -0.5201, cook.d 0.2295, cov.r 0.9651, tau2.del 0.2628,
+    // QE.del 96.5626, hat 0.0970, weight 9.6987, dfbs -0.5138; no study influential.
+    let out = sift_ok(&["meta", s(&data), "--measure", "RR", "--influence"]);
+    assert!(
+        out.contains(
+            "Influence diagnostics (Random effects (REML); * influential by one of metafor's cut-offs):"
+        ),
+        "{out}"
+    );
+    let table = &out[out.find("Influence diagnostics").unwrap()..];
+    let hart = table.lines().find(|l| l.contains("Hart & Sutherland 1977")).unwrap();
+    let numbers: Vec<&str> = hart.split_whitespace().skip(4).collect();
+    assert_eq!(
+        numbers,
+        ["-1.45", "-0.52", "0.23", "0.97", "0.2628", "96.56", "0.10", "9.7%", "-0.51"],
+        "{hart}"
+    );
+    assert!(!out.lines().any(|l| l.starts_with("  * ")), "metafor marks none: {out}");
+    let json: serde_json::Value =
+        serde_json::from_str(&sift_ok(&["meta", s(&data), "--measure", "RR", "--influence", "--json"]))
+            .unwrap();
+    let rows = json["influence"].as_array().unwrap();
+    assert_eq!(rows.len(), 13);
+    assert_eq!(rows[3]["study"], "Hart & Sutherland 1977");
+    assert!((rows[3]["cook_d"].as_f64().unwrap() - 0.2295).abs() < 1e-4, "{}", rows[3]);
+    let (code, _, err) = sift(&["meta", s(&data), "--measure", "RR", "--influence", "--pooling", "mh"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("influence diagnostics refit the inverse-variance model"), "{err}");
+}

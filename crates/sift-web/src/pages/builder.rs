@@ -147,6 +147,9 @@ fn spec_of(pairs: &[(String, String)]) -> Value {
     if let Some(estimator) = value("trim_and_fill") {
         spec.insert("trim_and_fill".into(), json!(estimator));
     }
+    if value("influence").is_some() {
+        spec.insert("influence".into(), json!(true));
+    }
     if value("leave_one_out").is_some() {
         spec.insert("leave_one_out".into(), json!(true));
     }
@@ -198,6 +201,7 @@ mod tests {
             ("cumulative", "year"),
             ("leave_one_out", "on"),
             ("trim_and_fill", "R0"),
+            ("influence", "on"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -207,7 +211,8 @@ mod tests {
             json!({ "analyses": [{
                 "name": "tb", "form": "outcomes", "measure": "RR", "method": "DL",
                 "moderators": ["latitude", "dose"], "columns": { "total1": "randomised1" },
-                "leave_one_out": true, "cumulative_by": "year", "trim_and_fill": "R0"
+                "leave_one_out": true, "cumulative_by": "year", "trim_and_fill": "R0",
+                "influence": true
             }] })
         );
     }

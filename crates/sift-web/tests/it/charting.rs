@@ -563,7 +563,7 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         "/r/alpha/reports/analyses/build",
         As::Cookie(&f.root),
         &build(
-            "col.estimate=patients1&col.lower=weeks&col.upper=patients2&cumulative=listed&leave_one_out=on&trim_and_fill=L0",
+            "col.estimate=patients1&col.lower=weeks&col.upper=patients2&cumulative=listed&leave_one_out=on&trim_and_fill=L0&influence=on",
         ),
     )
     .await;
@@ -574,7 +574,10 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     let (_, run) = alpha.run_analysis("built").await.unwrap();
     assert!((run.fit.pooled().estimate - 31.0).abs() < 1e-9, "{:?}", run.fit.pooled());
     assert!(
-        run.summary().contains("Trim and fill: not run (trim and fill needs at least 3 studies, not 1)"),
+        run.summary().contains("Trim and fill: not run (trim and fill needs at least 3 studies, not 1)")
+            && run.summary().contains(
+                "Influence diagnostics: not run (influence diagnostics need at least 3 studies, not 1)"
+            ),
         "{}",
         run.summary()
     );
