@@ -26,13 +26,36 @@ pub struct Reviews {
     /// Data-directory files already looked at and served or found to be a copy (a file's
     /// review keeps the short name it was made with, which need not be the file's name).
     served_files: Arc<Mutex<HashSet<PathBuf>>>,
-    /// The data-directory file each review is served from, by slug: a review whose file is
-    /// gone (moved or deleted while the server runs) is no longer served.
-    files: Arc<Mutex<HashMap<String, PathBuf>>>,
+    /// The data-directory file each review is served from, by slug, and which file it was
+    /// (device and inode): a review whose file is gone (moved or deleted while the server
+    /// runs) is no longer served, and one whose file was replaced (another moved or restored
+    /// over it) is served afresh from the new file.
+    files: Arc<Mutex<HashMap<String, (PathBuf, FileId)>>>,
+    /// Handles on replaced files, closed before their path is opened again (closing
+    /// checkpoints and deletes the old file's write-ahead log, which must not meet the new
+    /// file).
+    retired: Arc<Mutex<Vec<Service>>>,
 }
 
 /// A file's modified time and length.
 type FileStamp = (Option<SystemTime>, u64);
+
+/// Which file a path names (device and inode); `None` when there is none.
+type FileId = Option<(u64, u64)>;
+
+fn file_id(path: &Path) -> FileId {
+    let metadata = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        Some((0, 0))
+    }
+}
 
 impl Reviews {
     pub fn new(services: Vec<Service>) -> Reviews {
@@ -42,53 +65,75 @@ impl Reviews {
             unreadable: Arc::default(),
             served_files: Arc::default(),
             files: Arc::default(),
+            retired: Arc::default(),
         }
     }
 
     /// The review served as `slug`. One whose data-directory file is gone is forgotten here
-    /// (its address then answers "no such review"), rather than served from a deleted file.
+    /// (its address then answers "no such review"), rather than served from a deleted file;
+    /// one whose file was replaced is forgotten too, and served from the new file once the
+    /// directory is looked at again ([`AppState::discover_reviews`]).
     pub fn get(&self, slug: &str) -> Option<Service> {
         let file = self.files.lock().unwrap_or_else(PoisonError::into_inner).get(slug).cloned();
-        if file.is_some_and(|file| !file.exists()) {
-            self.forget(slug);
-            return None;
+        if let Some((file, id)) = file {
+            let now = file_id(&file);
+            if now != id {
+                self.forget(slug, now.is_some());
+                return None;
+            }
         }
         self.by_slug.read().unwrap_or_else(PoisonError::into_inner).get(slug).cloned()
     }
 
-    /// Stops serving `slug`, whose file is gone. Files that were copies of it are looked at
-    /// again the next time the directory is, so a copy left behind can be served instead.
-    fn forget(&self, slug: &str) {
+    /// Stops serving `slug`, whose file is gone or was replaced. Files that were copies of it
+    /// are looked at again the next time the directory is, so a copy left behind (or the file
+    /// that replaced it) can be served instead.
+    fn forget(&self, slug: &str, replaced: bool) {
         let removed = self.by_slug.write().unwrap_or_else(PoisonError::into_inner).remove(slug);
         let mut files = self.files.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(file) = files.remove(slug) {
-            eprintln!("sift serve: {} is gone; the review {slug:?} is no longer served", file.display());
+        if let Some((file, _)) = files.remove(slug) {
+            let what = if replaced { "was replaced; it is opened afresh" } else { "is gone" };
+            eprintln!("sift serve: {} {what} (the review {slug:?})", file.display());
         }
-        let kept: HashSet<&PathBuf> = files.values().collect();
+        let kept: HashSet<&PathBuf> = files.values().map(|(file, _)| file).collect();
         self.served_files.lock().unwrap_or_else(PoisonError::into_inner).retain(|f| kept.contains(f));
-        // Requests still running hold their own handles; the connections close with the last.
-        drop(removed);
+        // Requests still running hold their own handles; the connections close with the last,
+        // or, for a replaced file, before its path is opened again.
+        if let (Some(service), true) = (removed, replaced) {
+            self.retired.lock().unwrap_or_else(PoisonError::into_inner).push(service);
+        }
+    }
+
+    /// Closes the handles on replaced files (their requests finish first).
+    async fn close_retired(&self) {
+        let retired = std::mem::take(&mut *self.retired.lock().unwrap_or_else(PoisonError::into_inner));
+        for service in retired {
+            service.close().await;
+        }
     }
 
     /// Records the file a review is served from.
     fn served_from(&self, service: &Service, file: &Path) {
         let slug = service.review().slug.clone();
-        self.files.lock().unwrap_or_else(PoisonError::into_inner).insert(slug, file.to_path_buf());
+        let id = file_id(file);
+        self.files.lock().unwrap_or_else(PoisonError::into_inner).insert(slug, (file.to_path_buf(), id));
         self.served_files.lock().unwrap_or_else(PoisonError::into_inner).insert(file.to_path_buf());
     }
 
-    /// Every review served, by slug (less those whose file is gone).
+    /// Every review served, by slug (less those whose file is gone or was replaced).
     pub fn all(&self) -> Vec<Service> {
-        let gone: Vec<String> = self
+        let changed: Vec<(String, bool)> = self
             .files
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .filter(|(_, file)| !file.exists())
-            .map(|(slug, _)| slug.clone())
+            .filter_map(|(slug, (file, id))| {
+                let now = file_id(file);
+                (now != *id).then(|| (slug.clone(), now.is_some()))
+            })
             .collect();
-        for slug in gone {
-            self.forget(&slug);
+        for (slug, replaced) in changed {
+            self.forget(&slug, replaced);
         }
         self.by_slug.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
@@ -220,6 +265,9 @@ impl AppState {
         match &self.home {
             Home::File | Home::DatabaseReview => {}
             Home::DataDir(dir) => {
+                // Files replaced since the last look are noticed, their old handles closed.
+                let _ = self.reviews.all();
+                self.reviews.close_retired().await;
                 let files = match review_files(dir) {
                     Ok(files) => files,
                     Err(e) => return eprintln!("sift serve: {e}"),

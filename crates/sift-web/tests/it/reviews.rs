@@ -322,6 +322,44 @@ async fn a_review_whose_file_is_moved_away_is_no_longer_served() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_file_replaced_while_served_is_served_from_the_new_file() {
+    let f = fixture().await;
+    let dir = f._dir.path();
+    let before = get(&f.app, "/r/beta", As::Cookie(&f.root)).await;
+    assert!(before.body.contains("Beta review of secret things"), "{}", before.body);
+    // Another review file (a restored archive, say) moved over beta.sift while it is served.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let spec = NewReviewSpec {
+        title: "Beta, restored from its archive".into(),
+        review_type: ReviewType::Scoping,
+        question: None,
+    };
+    let restored = elsewhere.path().join("beta.sift");
+    Service::create(&Locator::File(restored.clone()), &spec, &Actor::new("root"))
+        .await
+        .unwrap()
+        .close()
+        .await;
+    std::fs::rename(&restored, dir.join("beta.sift")).unwrap();
+    let after = get(&f.app, "/r/beta", As::Cookie(&f.root)).await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.body);
+    assert!(
+        after.body.contains("Beta, restored from its archive") && !after.body.contains("secret things"),
+        "the new file is served, not the replaced one: {}",
+        after.body
+    );
+    // A change goes to the new file, as a fresh open of it shows.
+    let service = f.state.reviews.get("beta").unwrap();
+    service.add_criterion(&Actor::new("root"), "wrong setting", None).await.unwrap();
+    let reopened = Service::open(&Locator::File(dir.join("beta.sift"))).await.unwrap();
+    assert_eq!(reopened.review().title, "Beta, restored from its archive");
+    assert!(reopened.criteria().await.unwrap().iter().any(|c| c.label == "wrong setting"));
+    reopened.close().await;
+    let list = get(&f.app, "/", As::Cookie(&f.root)).await;
+    assert!(list.body.contains("Beta, restored from its archive"), "{}", list.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_download_the_archive_and_it_restores() {
     let f = fixture().await;
     let page = get(&f.app, "/r/alpha/settings/archive", As::Cookie(&f.root)).await;
