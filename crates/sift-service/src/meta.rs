@@ -153,6 +153,9 @@ pub struct MetaStudy {
     pub moderators: Vec<f64>,
     /// Its value in the `cumulative_by` column.
     pub order: Option<f64>,
+    /// Groups whose mean and SD were estimated from a median: "group 1 from median and IQR".
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub estimated: Vec<String>,
 }
 
 /// The whole analysis.
@@ -279,6 +282,17 @@ const N1: &[&str] = &["n1", "total1"];
 const MEAN2: &[&str] = &["mean2", "m2"];
 const SD2: &[&str] = &["sd2"];
 const N2: &[&str] = &["n2", "total2"];
+/// What a group reports instead of its mean and SD.
+const MEDIAN1: &[&str] = &["median1"];
+const Q1_1: &[&str] = &["lq1", "q1_1", "lower_quartile1"];
+const Q3_1: &[&str] = &["uq1", "q3_1", "upper_quartile1"];
+const MIN1: &[&str] = &["min1"];
+const MAX1: &[&str] = &["max1"];
+const MEDIAN2: &[&str] = &["median2"];
+const Q1_2: &[&str] = &["lq2", "q1_2", "lower_quartile2"];
+const Q3_2: &[&str] = &["uq2", "q3_2", "upper_quartile2"];
+const MIN2: &[&str] = &["min2"];
+const MAX2: &[&str] = &["max2"];
 const ESTIMATE: &[&str] = &["estimate", "effect"];
 const LOWER: &[&str] = &["lower", "ci_lower", "lcl"];
 const UPPER: &[&str] = &["upper", "ci_upper", "ucl"];
@@ -347,6 +361,7 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
             ));
         }
         let mut table = None;
+        let mut estimated = Vec::new();
         let computed: Result<Effect, String> = match &columns {
             Columns::Binary([e1, n1, e2, n2]) => {
                 let t = Table {
@@ -358,15 +373,59 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
                 table = Some(t);
                 effect::two_by_two(measure, t.events1, t.total1, t.events2, t.total2)
             }
-            Columns::Continuous([m1, s1, n1, m2, s2, n2]) => effect::means(
-                measure,
-                number(*m1)?,
-                number(*s1)?,
-                number(*n1)?,
-                number(*m2)?,
-                number(*s2)?,
-                number(*n2)?,
-            ),
+            Columns::Continuous(arms) => {
+                // Each group's mean and SD as reported, or estimated from its median.
+                let mut groups = Vec::new();
+                for (i, arm) in arms.iter().enumerate() {
+                    let n = number(arm.n)?;
+                    let given = |col: Option<usize>| col.filter(|c| !cell(*c).is_empty());
+                    match (given(arm.mean), given(arm.sd), given(arm.median)) {
+                        (Some(m), Some(sd), _) => groups.push(Ok((number(m)?, number(sd)?, n))),
+                        (_, _, Some(median)) => {
+                            let optional = |col: Option<usize>| given(col).map(number).transpose();
+                            let five = sift_stats::FiveNumbers {
+                                n,
+                                median: number(median)?,
+                                q1: optional(arm.q1)?,
+                                q3: optional(arm.q3)?,
+                                min: optional(arm.min)?,
+                                max: optional(arm.max)?,
+                            };
+                            match sift_stats::from_five_numbers(five) {
+                                Ok(e) => {
+                                    estimated.push(format!("group {} from {}", i + 1, e.scenario.name()));
+                                    groups.push(Ok((e.mean, e.sd, n)));
+                                }
+                                Err(e @ sift_stats::SummaryError::Skewed { .. }) => {
+                                    groups.push(Err(format!("not estimable: group {}: {e}", i + 1)));
+                                }
+                                Err(e) => return Err(invalid(&at, format!("group {}: {e}", i + 1))),
+                            }
+                        }
+                        _ => {
+                            // A cell is empty: its column is named (the plan has mean and SD
+                            // columns, or a median column).
+                            for col in [arm.mean.or(arm.median), arm.sd.or(arm.median)].into_iter().flatten()
+                            {
+                                number(col)?;
+                            }
+                            return Err(invalid(
+                                &at,
+                                format!(
+                                    "group {}: no mean and SD, and no median to estimate them from",
+                                    i + 1
+                                ),
+                            ));
+                        }
+                    }
+                }
+                match (groups.remove(0), groups.remove(0)) {
+                    (Ok((m1, sd1, n1)), Ok((m2, sd2, n2))) => {
+                        effect::means(measure, m1, sd1, n1, m2, sd2, n2)
+                    }
+                    (Err(why), _) | (_, Err(why)) => Err(why),
+                }
+            }
             Columns::Interval([e, l, u]) => {
                 effect::from_ci(measure.is_ratio(), number(*e)?, number(*l)?, number(*u)?, spec.input_level)
             }
@@ -395,7 +454,17 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
         };
         let moderators = moderator_cols.iter().map(|c| number(*c)).collect::<ServiceResult<Vec<_>>>()?;
         let order = order_col.map(number).transpose()?;
-        studies.push(MetaStudy { label, line, effect, not_estimable, table, subgroup, moderators, order });
+        studies.push(MetaStudy {
+            label,
+            line,
+            effect,
+            not_estimable,
+            table,
+            subgroup,
+            moderators,
+            order,
+            estimated,
+        });
     }
     if studies.is_empty() {
         return Err(invalid(shown, "no studies after the header"));
@@ -406,10 +475,23 @@ pub fn read_meta_text(shown: &str, text: &str, spec: &MetaSpec) -> ServiceResult
 /// Which column holds what a measure needs.
 enum Columns {
     Binary([usize; 4]),
-    Continuous([usize; 6]),
+    Continuous(Box<[Arm; 2]>),
     Interval([usize; 3]),
     Se([usize; 2]),
     YiVi([usize; 2]),
+}
+
+/// One group's columns for a continuous outcome: its mean and SD, or what to estimate them
+/// from (median with quartiles and/or range); its size always.
+struct Arm {
+    n: usize,
+    mean: Option<usize>,
+    sd: Option<usize>,
+    median: Option<usize>,
+    q1: Option<usize>,
+    q3: Option<usize>,
+    min: Option<usize>,
+    max: Option<usize>,
 }
 
 struct ColumnPlan {
@@ -444,14 +526,30 @@ fn column_plan(shown: &str, headers: &[String], spec: &MetaSpec) -> ServiceResul
             need(TOTAL2, what)?,
         ])
     } else if measure.is_continuous() {
-        Columns::Continuous([
-            need(MEAN1, what)?,
-            need(SD1, what)?,
-            need(N1, what)?,
-            need(MEAN2, what)?,
-            need(SD2, what)?,
-            need(N2, what)?,
-        ])
+        let arm = |[mean, sd, n, median, q1, q3, min, max]: [&[&str]; 8]| -> ServiceResult<Arm> {
+            let arm = Arm {
+                n: need(n, what)?,
+                mean: find(mean),
+                sd: find(sd),
+                median: find(median),
+                q1: find(q1),
+                q3: find(q3),
+                min: find(min),
+                max: find(max),
+            };
+            let quartiles = arm.q1.is_some() && arm.q3.is_some();
+            let range = arm.min.is_some() && arm.max.is_some();
+            if (arm.mean.is_none() || arm.sd.is_none()) && !(arm.median.is_some() && (quartiles || range)) {
+                // Means and SDs are what most files have; name them first.
+                need(mean, what)?;
+                need(sd, what)?;
+            }
+            Ok(arm)
+        };
+        Columns::Continuous(Box::new([
+            arm([MEAN1, SD1, N1, MEDIAN1, Q1_1, Q3_1, MIN1, MAX1])?,
+            arm([MEAN2, SD2, N2, MEDIAN2, Q1_2, Q3_2, MIN2, MAX2])?,
+        ]))
     } else if let (Some(y), Some(v)) = (find(YI), find(VI)) {
         Columns::YiVi([y, v])
     } else if let (Some(e), Some(l), Some(u)) = (find(ESTIMATE), find(LOWER), find(UPPER)) {
@@ -744,6 +842,19 @@ impl MetaAnalysis {
                     );
                 }
             }
+        }
+        let estimated: Vec<String> = self
+            .studies
+            .iter()
+            .filter(|s| !s.estimated.is_empty())
+            .map(|s| format!("{} ({})", s.label, s.estimated.join("; ")))
+            .collect();
+        if !estimated.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nMeans and SDs estimated from medians (mean: Luo et al. 2018; SD: Wan et al. 2014, Shi et al. 2020; normal data assumed): {}",
+                estimated.join(", ")
+            );
         }
         if let Some(sub) = &self.subgroups {
             for g in &sub.groups {

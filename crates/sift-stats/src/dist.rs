@@ -6,6 +6,11 @@ fn normal() -> Normal {
     Normal::standard()
 }
 
+/// The standard normal's quantile function.
+pub(crate) fn z_quantile(p: f64) -> f64 {
+    normal().inverse_cdf(p)
+}
+
 /// Two-sided critical value of the standard normal for confidence `level` (1.959964 at 0.95).
 pub(crate) fn z_crit(level: f64) -> f64 {
     normal().inverse_cdf(1.0 - (1.0 - level) / 2.0)

@@ -23,6 +23,7 @@ mod linalg;
 pub mod mh;
 pub mod model;
 pub mod subgroup;
+pub mod summary;
 pub mod trimfill;
 
 pub use bias::{Egger, egger};
@@ -31,6 +32,7 @@ pub use influence::{Influence, influence};
 pub use mh::{PooledTable, Table, mantel_haenszel, peto};
 pub use model::{Coefficient, Fit, Heterogeneity, Method, ModeratorTest, Moderators, Options, Test, fit};
 pub use subgroup::{Subgroup, SubgroupAnalysis, subgroups};
+pub use summary::{Estimated, FiveNumbers, Scenario, SummaryError, from_five_numbers};
 pub use trimfill::{Estimator, Filled, Side, TrimFill, trim_and_fill};
 
 /// The two-sided critical value of the standard normal for confidence `level` (1.959964 at 0.95).
