@@ -1038,8 +1038,9 @@ impl MetaAnalysis {
         }
     }
 
-    /// What trim and fill found, in a sentence: "Trim and fill (L0): 3 studies missing on the
-    /// left (SE 2.1); with them filled in (16 studies), RR 0.52 [0.40, 0.68], p < 0.001".
+    /// What trim and fill found, in two lines: "Trim and fill (L0, Duval & Tweedie): 3 studies
+    /// missing on the left (SE 2.1)", then "With them filled in (16 studies): RR 0.52 [0.40,
+    /// 0.68], p < 0.001".
     fn trim_and_fill_line(&self, t: &TrimFill) -> String {
         let head = format!("Trim and fill ({}, Duval & Tweedie)", t.estimator.code());
         if t.k0 == 0 {
@@ -1047,7 +1048,7 @@ impl MetaAnalysis {
         }
         let b = t.fit.pooled();
         format!(
-            "{head}: {} missing on the {} ({}); with {} filled in ({} studies), {} {:.2} [{:.2}, {:.2}], {}",
+            "{head}: {} missing on the {} ({})\n  With {} filled in ({} studies): {} {:.2} [{:.2}, {:.2}], {}",
             studies(t.k0),
             t.side.name(),
             if t.se_k0.is_finite() { format!("SE {:.2}", t.se_k0) } else { "SE not estimable".into() },

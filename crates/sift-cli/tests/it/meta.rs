@@ -400,7 +400,7 @@ fn trim_and_fill_matches_metafor() {
         sift_ok(&["meta", s(&data), "--measure", "RR", "--trim-and-fill", "--trim-and-fill-plot", s(&plot)]);
     assert!(
         out.contains(
-            "Trim and fill (L0, Duval & Tweedie): 1 study missing on the right (SE 2.45); with it filled in (14 studies), RR 0.52 [0.37, 0.74], p < 0.001"
+            "Trim and fill (L0, Duval & Tweedie): 1 study missing on the right (SE 2.45)\n  With it filled in (14 studies): RR 0.52 [0.37, 0.74], p < 0.001"
         ),
         "{out}"
     );

@@ -50,6 +50,15 @@ pub struct TableCard {
     pub html: String,
 }
 
+/// One analysis as the report drew it: the forest plot, the results as text, and its other
+/// plots (funnel; cumulative and trim and fill when asked for) as (what, SVG).
+pub struct AnalysisCard {
+    pub name: String,
+    pub forest: String,
+    pub text: String,
+    pub plots: Vec<(&'static str, String)>,
+}
+
 /// One stored analysis, as the page lists it.
 pub struct AnalysisLine {
     pub name: String,
@@ -102,8 +111,8 @@ struct Draft {
 struct ReportsPage {
     nav: Nav,
     flows: Vec<FlowCard>,
-    /// (name, forest plot SVG, results as text) of each meta-analysis the bundle drew.
-    analyses: Vec<(String, String, String)>,
+    /// Each meta-analysis the bundle drew.
+    analyses: Vec<AnalysisCard>,
     specs: Vec<AnalysisLine>,
     tables: Vec<TableCard>,
     table_text: String,
@@ -241,9 +250,24 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
         .iter()
         .filter_map(|f| f.path.strip_prefix("analyses/")?.strip_suffix("-forest.svg"))
         .map(|name| {
-            let svg = text_of(&format!("analyses/{name}-forest.svg")).unwrap_or_default();
-            let svg = super::dashboard::strip_xml_prolog(&svg);
-            (name.to_string(), svg, text_of(&format!("analyses/{name}.txt")).unwrap_or_default())
+            let svg = |suffix: &str| {
+                text_of(&format!("analyses/{name}-{suffix}.svg"))
+                    .map(|svg| super::dashboard::strip_xml_prolog(&svg))
+            };
+            let plots = [
+                ("Funnel plot", "funnel"),
+                ("Cumulative meta-analysis", "cumulative"),
+                ("Funnel plot with trim and fill", "trimfill"),
+            ]
+            .into_iter()
+            .filter_map(|(what, suffix)| Some((what, svg(suffix)?)))
+            .collect();
+            AnalysisCard {
+                name: name.to_string(),
+                forest: svg("forest").unwrap_or_default(),
+                text: text_of(&format!("analyses/{name}.txt")).unwrap_or_default(),
+                plots,
+            }
         })
         .collect();
     let files = bundle

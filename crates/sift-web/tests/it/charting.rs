@@ -568,6 +568,14 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
     )
     .await;
     assert_eq!(stored.status, StatusCode::SEE_OTHER, "{}", stored.body);
+    let page = get(&f.app, "/r/alpha/reports", As::Cookie(&f.agon)).await;
+    assert!(
+        page.body.contains("<summary>Funnel plot</summary>")
+            && page.body.contains("<summary>Cumulative meta-analysis</summary>")
+            && !page.body.contains("<summary>Funnel plot with trim and fill</summary>"),
+        "the analysis's other plots, trim and fill's only when it ran: {}",
+        page.body
+    );
     let built = alpha.report_analyses().await.unwrap().into_iter().find(|a| a.name == "built").unwrap();
     assert_eq!((built.method.as_deref(), built.cumulative, built.leave_one_out), (Some("DL"), true, true));
     assert_eq!(built.columns.get("estimate").map(String::as_str), Some("patients1"));
