@@ -59,37 +59,30 @@ impl RecordTrace {
 
 impl Service {
     /// Finds records by a DOI (`10.` ...), a PMID (digits), or words of the title or abstract
-    /// or an author's name, and says what became of each.
-    pub async fn trace_records(&self, actor: &Actor, query: &str) -> ServiceResult<Vec<RecordTrace>> {
+    /// or an author's name (those matching by title or abstract first), and says what became
+    /// of each: [`TRACE_LIMIT`] records from the `offset`-th match, and how many match in all.
+    pub async fn trace_records(
+        &self,
+        actor: &Actor,
+        query: &str,
+        offset: i64,
+    ) -> ServiceResult<(Vec<RecordTrace>, i64)> {
         let query = query.trim();
         let mut conn = self.store.read().await?;
         self.require(&mut conn, actor, Permission::Read).await?;
         if query.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
         let filter = match sift_domain::biblio::normalize::doi(query) {
             Some(doi) => RecordFilter { doi: Some(doi), ..RecordFilter::default() },
             None if query.bytes().all(|b| b.is_ascii_digit()) => {
                 RecordFilter { pmid: Some(query.to_string()), ..RecordFilter::default() }
             }
-            None => RecordFilter { text: Some(query.to_string()), ..RecordFilter::default() },
+            None => RecordFilter { text_or_author: Some(query.to_string()), ..RecordFilter::default() },
         };
-        let mut found = records::list_records(
-            &mut conn,
-            self.review.id,
-            &RecordFilter { limit: Some(TRACE_LIMIT), ..filter.clone() },
-        )
-        .await?;
-        // Words may also be an author's name: those records follow, up to the limit.
-        if let Some(text) = filter.text.filter(|_| (found.len() as i64) < TRACE_LIMIT) {
-            let by_author =
-                RecordFilter { author: Some(text), limit: Some(TRACE_LIMIT), ..RecordFilter::default() };
-            for record in records::list_records(&mut conn, self.review.id, &by_author).await? {
-                if (found.len() as i64) < TRACE_LIMIT && !found.iter().any(|r| r.id == record.id) {
-                    found.push(record);
-                }
-            }
-        }
+        let total = records::count_records(&mut conn, self.review.id, &filter).await?;
+        let page = RecordFilter { limit: Some(TRACE_LIMIT), offset: Some(offset.max(0)), ..filter };
+        let found = records::list_records(&mut conn, self.review.id, &page).await?;
         let searches = sift_store::searches::list_searches(&mut conn, self.review.id, None).await?;
         let streams: HashMap<StreamId, String> = sift_store::reviews::list_streams(&mut conn, self.review.id)
             .await?
@@ -124,7 +117,7 @@ impl Service {
                 record,
             });
         }
-        Ok(out)
+        Ok((out, total))
     }
 }
 

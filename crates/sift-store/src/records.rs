@@ -138,6 +138,9 @@ pub struct RecordFilter {
     pub text: Option<String>,
     /// Case-insensitive substring of an author's family or given name.
     pub author: Option<String>,
+    /// Case-insensitive substring of the title, the abstract or an author's name; records
+    /// matching by title or abstract come first.
+    pub text_or_author: Option<String>,
     pub year_from: Option<i32>,
     pub year_to: Option<i32>,
     pub has_doi: Option<bool>,
@@ -150,8 +153,10 @@ pub struct RecordFilter {
     pub with_raw: bool,
 }
 
-fn conditions(review: ReviewId, filter: &RecordFilter) -> Conditions {
+/// The `WHERE` clause of `filter`, and the order of the records it selects.
+fn conditions(review: ReviewId, filter: &RecordFilter) -> (Conditions, String) {
     let mut c = Conditions::default();
+    let mut order = "r.id".to_string();
     let p = c.arg(Arg::I64(review.0));
     c.push(format!("r.review_id = {p}"));
     if let Some(stream) = filter.stream {
@@ -183,6 +188,14 @@ fn conditions(review: ReviewId, filter: &RecordFilter) -> Conditions {
         let p = c.arg(Arg::Text(like(author)));
         c.push(format!("LOWER(COALESCE(r.authors, '')) LIKE {p} ESCAPE '\\'"));
     }
+    if let Some(words) = &filter.text_or_author {
+        let p = c.arg(Arg::Text(like(words)));
+        let in_text = format!(
+            "(LOWER(COALESCE(r.title, '')) LIKE {p} ESCAPE '\\' OR LOWER(COALESCE(r.abstract, '')) LIKE {p} ESCAPE '\\')"
+        );
+        c.push(format!("({in_text} OR LOWER(COALESCE(r.authors, '')) LIKE {p} ESCAPE '\\')"));
+        order = format!("CASE WHEN {in_text} THEN 0 ELSE 1 END, r.id");
+    }
     if let Some(year) = filter.year_from {
         let p = c.arg(Arg::I64(year.into()));
         c.push(format!("r.year >= {p}"));
@@ -213,25 +226,26 @@ fn conditions(review: ReviewId, filter: &RecordFilter) -> Conditions {
         let p = c.arg(Arg::Text(pmid.clone()));
         c.push(format!("r.pmid = {p}"));
     }
-    c
+    (c, order)
 }
 
 const FROM: &str =
     "FROM records r JOIN searches s ON s.id = r.search_id JOIN import_files f ON f.id = r.import_file_id";
 
-/// Records of a review matching `filter`, in import order.
+/// Records of a review matching `filter`, in import order (with `text_or_author`, those
+/// matching by title or abstract first).
 pub async fn list_records(
     conn: &mut Conn,
     review: ReviewId,
     filter: &RecordFilter,
 ) -> Result<Vec<StoredRecord>> {
-    let c = conditions(review, filter);
+    let (c, order) = conditions(review, filter);
     let raw = if filter.with_raw { "r.raw" } else { "''" };
     let mut sql = format!(
         "SELECT r.id, r.review_id, r.search_id, r.import_file_id, f.file_name, r.file_index, r.file_line, r.source_id, \
          r.work_type, r.title, r.abstract, r.authors, r.year, r.journal, r.journal_abbrev, r.volume, r.issue, r.pages, \
          r.doi, r.pmid, r.pmcid, r.issn, r.isbn, r.publisher, r.language, r.publication_types, r.keywords, r.url, r.extra, \
-         {raw} AS raw {FROM}{} ORDER BY r.id",
+         {raw} AS raw {FROM}{} ORDER BY {order}",
         c.where_clause()
     );
     if let Some(limit) = filter.limit {
@@ -250,7 +264,7 @@ pub async fn list_records(
 
 /// How many records of a review match `filter` (ignoring limit and offset).
 pub async fn count_records(conn: &mut Conn, review: ReviewId, filter: &RecordFilter) -> Result<i64> {
-    let c = conditions(review, filter);
+    let (c, _) = conditions(review, filter);
     let sql = format!("SELECT COUNT(*) {FROM}{}", c.where_clause());
     Ok(bind_all_scalar(sqlx::query_scalar(&sql), &c.args).fetch_one(conn).await?)
 }

@@ -566,6 +566,9 @@ async fn archive(State(state): State<AppState>, auth: Auth, Path(slug): Path<Str
 #[derive(Deserialize)]
 pub struct FindQuery {
     q: String,
+    /// The first match to return (0-based); the response's `total` says how many match.
+    #[serde(default)]
+    offset: i64,
 }
 
 /// Records by DOI, PMID or title words, each with what became of it (resolved decisions only).
@@ -576,7 +579,7 @@ async fn find_records(
     Query(q): Query<FindQuery>,
 ) -> ApiResult {
     let (service, actor, _) = authorized(&state, &auth, &slug, Permission::Read).await.map_err(api)?;
-    let traces = service.trace_records(&actor, &q.q).await.map_err(api)?;
+    let (traces, total) = service.trace_records(&actor, &q.q, q.offset).await.map_err(api)?;
     let decision = |d: &Option<(sift_domain::screening::Decision, Option<String>)>| {
         d.as_ref().map(|(d, reason)| json!({ "decision": d.to_string(), "reason": reason }))
     };
@@ -600,7 +603,7 @@ async fn find_records(
             })
         })
         .collect();
-    Ok(Json(json!({ "records": out })).into_response())
+    Ok(Json(json!({ "total": total, "offset": q.offset.max(0), "records": out })).into_response())
 }
 
 /// A stream's included reports grouped by study; a report linked to no study is one of its own.
@@ -1267,8 +1270,8 @@ pub fn openapi() -> Value {
     });
     paths["/reviews/{slug}/records"] = json!({
         "get": {
-            "summary": "Records found by a DOI, a PMID or words of the title or abstract (the first 50), each with its search, duplicates, resolved decisions, study and outcome",
-            "parameters": [slug, { "name": "q", "in": "query", "required": true, "schema": { "type": "string" } }],
+            "summary": "Records found by a DOI, a PMID, words of the title or abstract or an author's name (50 from `offset`; `total` says how many match), each with its search, duplicates, resolved decisions, study and outcome",
+            "parameters": [slug, { "name": "q", "in": "query", "required": true, "schema": { "type": "string" } }, { "name": "offset", "in": "query", "required": false, "schema": { "type": "integer" } }],
             "responses": ok("records")
         }
     });

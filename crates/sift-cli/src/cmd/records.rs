@@ -27,7 +27,13 @@ pub enum Command {
     },
     /// Find records by a DOI, a PMID, words of the title or abstract or an author's name, and
     /// say what became of each: its search, its duplicates, the resolved decisions, its study.
-    Find { review: String, query: String },
+    Find {
+        review: String,
+        query: String,
+        /// Skip this many matches (they come 50 at a time).
+        #[arg(long, default_value_t = 0)]
+        offset: i64,
+    },
 }
 
 /// Filters shared by `records list` and `export`.
@@ -146,11 +152,11 @@ pub async fn run(command: Command, context: &Context) -> Result<()> {
             print!("{}", table.render());
             println!("{} of {} matching records", records.len(), total);
         }
-        Command::Find { review, query } => {
+        Command::Find { review, query, offset } => {
             let service = Service::open(&context.locator(&review)?).await?;
-            let traces = service.trace_records(&context.actor, &query).await;
+            let traces = service.trace_records(&context.actor, &query, offset).await;
             service.close().await;
-            let traces = traces?;
+            let (traces, total) = traces?;
             let mut table =
                 Table::new(&["record", "title", "year", "found by", "citation", "what became of it"]);
             for t in &traces {
@@ -170,8 +176,12 @@ pub async fn run(command: Command, context: &Context) -> Result<()> {
                 ]);
             }
             print!("{}", table.render());
-            if traces.len() as i64 == sift_service::TRACE_LIMIT {
-                eprintln!("the first {} records only; narrow the search", sift_service::TRACE_LIMIT);
+            let offset = offset.max(0);
+            if (traces.len() as i64) < total {
+                let last = offset + traces.len() as i64;
+                let next =
+                    if last < total { format!("; --offset {last} for the next") } else { String::new() };
+                eprintln!("records {} to {last} of {total}{next}", (offset + 1).min(last));
             }
         }
         Command::Show { review, id } => {

@@ -327,7 +327,15 @@ async fn screening_story(db: TestDatabase) {
     let outcome_of = |traces: &[sift_service::RecordTrace], citation: i64| {
         traces.iter().find(|t| t.citation == Some(CitationId(citation))).map(|t| t.outcome())
     };
-    let all = service.trace_records(&ellen, "a").await.unwrap();
+    let (all, total) = service.trace_records(&ellen, "a", 0).await.unwrap();
+    // The matches come a page at a time, from an offset, in the same order; none twice.
+    assert_eq!(all.len() as i64, total.min(sift_service::TRACE_LIMIT));
+    let (later, same_total) = service.trace_records(&ellen, "a", 5).await.unwrap();
+    assert_eq!(same_total, total);
+    let ids = |t: &[sift_service::RecordTrace]| t.iter().map(|t| t.record.id).collect::<Vec<_>>();
+    assert_eq!(ids(&later), ids(&all)[5..], "the page from the sixth match on");
+    let (last, _) = service.trace_records(&ellen, "a", total).await.unwrap();
+    assert!(last.is_empty(), "past the end");
     assert_eq!(outcome_of(&all, 1).as_deref(), Some("excluded at full text (wrong intervention)"));
     assert_eq!(outcome_of(&all, 2).as_deref(), Some("included (study Jones trial)"));
     assert_eq!(
@@ -345,7 +353,7 @@ async fn screening_story(db: TestDatabase) {
                 && all.iter().all(|t| !t.record.reference.title.as_deref().unwrap_or("").contains(f.as_str()))
         })
         .expect("an author");
-    let by_author = service.trace_records(&ellen, &family.to_uppercase()).await.unwrap();
+    let (by_author, _) = service.trace_records(&ellen, &family.to_uppercase(), 0).await.unwrap();
     assert!(!by_author.is_empty(), "{family}");
     assert!(by_author.iter().all(|t| {
         t.record.reference.authors.iter().any(|a| a.family == family)
@@ -365,8 +373,8 @@ async fn screening_story(db: TestDatabase) {
                 .contains(&family.to_lowercase())
     }));
     let doi = all.iter().find_map(|t| t.record.reference.doi.clone()).expect("a record with a DOI");
-    let by_doi =
-        service.trace_records(&ellen, &format!("https://doi.org/{}", doi.to_uppercase())).await.unwrap();
+    let (by_doi, _) =
+        service.trace_records(&ellen, &format!("https://doi.org/{}", doi.to_uppercase()), 0).await.unwrap();
     assert!(!by_doi.is_empty(), "{doi}");
     assert!(by_doi.iter().all(|t| t.record.reference.doi.as_deref() == Some(doi.as_str())));
     service.close().await;

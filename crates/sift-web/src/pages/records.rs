@@ -33,6 +33,11 @@ struct RecordsPage {
     query: String,
     lines: Vec<TraceLine>,
     limit: i64,
+    /// Where this page starts among the matches (0-based), and how many match in all.
+    from: i64,
+    total: i64,
+    previous: i64,
+    query_encoded: String,
     message: String,
 }
 
@@ -40,6 +45,8 @@ struct RecordsPage {
 pub struct RecordsQuery {
     q: Option<String>,
     msg: Option<String>,
+    /// The first match to show (0-based), a page at a time.
+    from: Option<i64>,
 }
 
 pub async fn page(
@@ -50,9 +57,9 @@ pub async fn page(
 ) -> WebResult<Response> {
     let (service, actor, viewer) = authorized(&state, &auth, &slug, Permission::Read).await?;
     let query = q.q.unwrap_or_default();
-    let lines = service
-        .trace_records(&actor, &query)
-        .await?
+    let from = q.from.unwrap_or(0).max(0);
+    let (traces, total) = service.trace_records(&actor, &query, from).await?;
+    let lines = traces
         .into_iter()
         .map(|t| {
             let r = &t.record.reference;
@@ -80,11 +87,17 @@ pub async fn page(
             }
         })
         .collect();
+    let query_encoded = super::url_encode(&query);
     let page = RecordsPage {
         nav: Nav::review(&auth, &service, &viewer, "searches"),
         query,
         lines,
         limit: TRACE_LIMIT,
+        from,
+        total,
+        previous: (from - TRACE_LIMIT).max(0),
+        query_encoded,
+
         message: q.msg.unwrap_or_default(),
     };
     Ok(render(&page)?.into_response())

@@ -21,7 +21,7 @@ async fn members_find_a_record_and_what_became_of_it() {
     let citation_of = |doi: &'static str| {
         let alpha = alpha.clone();
         async move {
-            let traces = alpha.trace_records(&Actor::new("guest"), doi).await.unwrap();
+            let (traces, _) = alpha.trace_records(&Actor::new("guest"), doi, 0).await.unwrap();
             traces[0].citation.unwrap().0
         }
     };
@@ -67,7 +67,20 @@ async fn members_find_a_record_and_what_became_of_it() {
     assert!(voted.body.contains("waiting for title/abstract screening"), "{}", voted.body);
     assert!(!voted.body.contains("wrong design"), "ellen's vote stays hers: {}", voted.body);
     let none = get(app, "/r/alpha/records?q=nothing+like+this", As::Cookie(&f.guest)).await;
-    assert!(none.body.contains("0 record(s)"), "{}", none.body);
+    assert!(none.body.contains("No record matches."), "{}", none.body);
+    // The matches a page at a time: from the third on, with a link back to the first page.
+    let all = get(app, "/r/alpha/records?q=a", As::Cookie(&f.guest)).await;
+    let total = all.body.matches("<article class=\"card\"").count();
+    assert!(total > 2 && all.body.contains(&format!("{total} record(s).")), "{}", all.body);
+    let later = get(app, "/r/alpha/records?q=a&from=2", As::Cookie(&f.guest)).await;
+    assert!(later.body.contains(&format!("Records 3 to {total} of {total}.")), "{}", later.body);
+    assert_eq!(later.body.matches("<article class=\"card\"").count(), total - 2);
+    assert!(later.body.contains("q=a&amp;from=0\" rel=\"prev\">Previous 50</a>"), "{}", later.body);
+    assert!(!later.body.contains("rel=\"next\""), "nothing after the last: {}", later.body);
+    let api = get(app, "/api/v1/reviews/alpha/records?q=a&offset=2", As::Bearer(&f.guest)).await;
+    let api: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+    assert_eq!((api["total"].as_u64(), api["offset"].as_u64()), (Some(total as u64), Some(2)), "{api}");
+    assert_eq!(api["records"].as_array().unwrap().len(), total - 2);
     assert_eq!(get(app, "/r/beta/records?q=cyst", As::Cookie(&f.guest)).await.status, StatusCode::FORBIDDEN);
     let api = get(app, "/api/v1/reviews/alpha/records?q=neck+masses", As::Bearer(&f.guest)).await;
     let api: serde_json::Value = serde_json::from_str(&api.body).unwrap();
@@ -79,7 +92,7 @@ async fn members_find_a_record_and_what_became_of_it() {
     // Two records deduplication did not pair, judged the same work by a reviewer.
     let trace = |doi: &'static str| {
         let alpha = alpha.clone();
-        async move { alpha.trace_records(&Actor::new("guest"), doi).await.unwrap().remove(0) }
+        async move { alpha.trace_records(&Actor::new("guest"), doi, 0).await.unwrap().0.remove(0) }
     };
     let (a, b) = (trace("10.1016/j.ijscr.2018.11.060").await, trace("10.1089/cren.2017.0016").await);
     assert_ne!(a.citation, b.citation);
