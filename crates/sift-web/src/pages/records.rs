@@ -57,8 +57,13 @@ pub async fn page(
 ) -> WebResult<Response> {
     let (service, actor, viewer) = authorized(&state, &auth, &slug, Permission::Read).await?;
     let query = q.q.unwrap_or_default();
-    let from = q.from.unwrap_or(0).max(0);
-    let (traces, total) = service.trace_records(&actor, &query, from).await?;
+    let mut from = q.from.unwrap_or(0).max(0);
+    let (mut traces, total) = service.trace_records(&actor, &query, from).await?;
+    if traces.is_empty() && from > 0 && total > 0 {
+        // Past the last match (fewer match now, or a link edited): the last page instead.
+        from = (total - 1) / TRACE_LIMIT * TRACE_LIMIT;
+        traces = service.trace_records(&actor, &query, from).await?.0;
+    }
     let lines = traces
         .into_iter()
         .map(|t| {

@@ -77,6 +77,8 @@ async fn members_find_a_record_and_what_became_of_it() {
     assert_eq!(later.body.matches("<article class=\"card\"").count(), total - 2);
     assert!(later.body.contains("q=a&amp;from=0\" rel=\"prev\">Previous 50</a>"), "{}", later.body);
     assert!(!later.body.contains("rel=\"next\""), "nothing after the last: {}", later.body);
+    let past = get(app, "/r/alpha/records?q=a&from=500", As::Cookie(&f.guest)).await;
+    assert!(past.body.contains(&format!("{total} record(s).")), "past the end, the last page: {}", past.body);
     let api = get(app, "/api/v1/reviews/alpha/records?q=a&offset=2", As::Bearer(&f.guest)).await;
     let api: serde_json::Value = serde_json::from_str(&api.body).unwrap();
     assert_eq!((api["total"].as_u64(), api["offset"].as_u64()), (Some(total as u64), Some(2)), "{api}");
