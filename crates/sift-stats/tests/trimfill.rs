@@ -1,46 +1,14 @@
 //! Trim and fill against metafor's `trimfill` (3.8-1): 135 runs written by
-//! `bench/reference/trimfill.R` into `tests/data/trimfill_reference.json` - the four designs of
+//! `bench/reference/metafor.R` into `tests/data/trimfill_reference.json` - the four designs of
 //! pymare's small-sample data (MIT, beside this file) and the 13 BCG trials as log risk ratios,
 //! each with FE, DL and REML, the L0, R0 and Q0 estimators, and the side chosen or given. The
 //! BCG trials are read from `../shared/data/meta` (GPL); without that folder their runs are
 //! skipped with a notice.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+mod common;
 
 use serde_json::Value;
-use sift_stats::effect::{Measure, two_by_two};
 use sift_stats::{Estimator, Method, Options, Side, trim_and_fill};
-
-fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
-}
-
-/// The effects and variances of each set, by name.
-fn sets() -> BTreeMap<String, (Vec<f64>, Vec<f64>)> {
-    let mut sets: BTreeMap<String, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    let text = std::fs::read_to_string(data_dir().join("metafor_small_sample.csv")).unwrap();
-    for line in text.lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let set = sets.entry(f[0].to_string()).or_default();
-        set.0.push(f[1].parse().unwrap());
-        set.1.push(f[2].parse().unwrap());
-    }
-    let bcg = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/meta/dat_bcg.csv");
-    match std::fs::read_to_string(&bcg) {
-        Ok(text) => {
-            let set = sets.entry("bcg".into()).or_default();
-            for line in text.lines().skip(1) {
-                let f: Vec<f64> = line.split(',').skip(3).take(4).map(|v| v.parse().unwrap()).collect();
-                let effect = two_by_two(Measure::RiskRatio, f[0], f[0] + f[1], f[2], f[2] + f[3]).unwrap();
-                set.0.push(effect.yi);
-                set.1.push(effect.vi);
-            }
-        }
-        Err(_) => eprintln!("NOTICE: {} is absent; the BCG trim-and-fill runs are skipped", bcg.display()),
-    }
-    sets
-}
 
 fn close(what: &str, ours: f64, theirs: &Value, tolerance: f64) {
     let theirs = theirs.as_f64().unwrap_or_else(|| panic!("{what}: no reference value"));
@@ -50,9 +18,9 @@ fn close(what: &str, ours: f64, theirs: &Value, tolerance: f64) {
 
 #[test]
 fn trim_and_fill_matches_metafor() {
-    let text = std::fs::read_to_string(data_dir().join("trimfill_reference.json")).unwrap();
+    let text = std::fs::read_to_string(common::data_dir().join("trimfill_reference.json")).unwrap();
     let reference: Value = serde_json::from_str(&text).unwrap();
-    let sets = sets();
+    let sets = common::sets("trim-and-fill runs");
     let mut compared = 0;
     for case in reference["cases"].as_array().unwrap() {
         let s = |key: &str| case[key].as_str().unwrap();

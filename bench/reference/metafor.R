@@ -1,7 +1,9 @@
-# Reference values for Sift's trim and fill (crates/sift-stats/tests/trimfill.rs), from metafor.
+# Reference values for Sift's trim and fill and influence diagnostics
+# (crates/sift-stats/tests/trimfill.rs, influence.rs), from metafor.
 #
-#   Rscript bench/reference/trimfill.R > crates/sift-stats/tests/data/trimfill_reference.json
+#   Rscript bench/reference/metafor.R
 #
+# writes crates/sift-stats/tests/data/trimfill_reference.json and influence_reference.json.
 # Needs R with metafor (Debian: apt-get install r-cran-metafor, metafor 3.8-1) and
 # ../shared/data/meta/dat_bcg.csv. Inputs: the four designs of metafor_small_sample.csv (pymare's
 # test data, MIT, in crates/sift-stats/tests/data) and the 13 BCG trials as log risk ratios.
@@ -20,9 +22,11 @@ for (case in unique(small$case)) {
 }
 sets[["bcg"]] <- list(yi = as.numeric(bcg$yi), vi = as.numeric(bcg$vi))
 
-num <- function(x) if (is.null(x) || is.na(x)) "null" else formatC(x, digits = 17, format = "g")
-vec <- function(x) paste0("[", paste(sapply(x, num), collapse = ", "), "]")
+num <- function(x) ifelse(is.na(x), "null", formatC(x, digits = 17, format = "g"))
+vec <- function(x) paste0("[", paste(num(x), collapse = ", "), "]")
+out <- file.path(root, "crates/sift-stats/tests/data")
 
+# trimfill
 cases <- c()
 for (name in names(sets)) {
   for (method in c("FE", "DL", "REML")) {
@@ -48,6 +52,27 @@ for (name in names(sets)) {
     }
   }
 }
-cat(sprintf('{\n"source": {"call": "trimfill(rma(yi, vi, method = METHOD), estimator = ESTIMATOR[, side = SIDE])", "metafor_version": "%s", "r_version": "%s"},\n"cases": [\n%s\n]}\n',
+writeLines(sprintf('{\n"source": {"call": "trimfill(rma(yi, vi, method = METHOD), estimator = ESTIMATOR[, side = SIDE])", "metafor_version": "%s", "r_version": "%s"},\n"cases": [\n%s\n]}\n',
             as.character(packageVersion("metafor")), paste(R.version$major, R.version$minor, sep = "."),
-            paste(cases, collapse = ",\n")))
+            paste(cases, collapse = ",\n")), file.path(out, "trimfill_reference.json"), sep = "")
+
+# influence
+cases <- c()
+for (name in names(sets)) {
+  for (method in c("FE", "DL", "REML")) {
+    for (test in c("z", "knha")) {
+      s <- sets[[name]]
+      inf <- influence(rma(s$yi, s$vi, method = method, test = test))
+      i <- inf$inf
+      cases <- c(cases, sprintf(paste0(
+        '{"set": "%s", "method": "%s", "test": "%s", "rstudent": %s, "dffits": %s, "cook_d": %s, ',
+        '"cov_r": %s, "tau2_del": %s, "qe_del": %s, "hat": %s, "weight": %s, "dfbetas": %s, "influential": [%s]}'),
+        name, method, test, vec(i$rstudent), vec(i$dffits), vec(i$cook.d), vec(i$cov.r), vec(i$tau2.del),
+        vec(i$QE.del), vec(i$hat), vec(i$weight), vec(inf$dfbs$intrcpt),
+        paste(ifelse(inf$is.infl, "true", "false"), collapse = ", ")))
+    }
+  }
+}
+writeLines(sprintf('{\n"source": {"call": "influence(rma(yi, vi, method = METHOD, test = TEST))", "metafor_version": "%s", "r_version": "%s"},\n"cases": [\n%s\n]}\n',
+            as.character(packageVersion("metafor")), paste(R.version$major, R.version$minor, sep = "."),
+            paste(cases, collapse = ",\n")), file.path(out, "influence_reference.json"), sep = "")
