@@ -35,6 +35,9 @@ pub struct Reviews {
     /// checkpoints and deletes the old file's write-ahead log, which must not meet the new
     /// file).
     retired: Arc<Mutex<Vec<Service>>>,
+    /// Held while the data directory is looked at, so that one request's opening of a
+    /// replaced file never overtakes another's closing of the old handles.
+    discovery: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A file's modified time and length.
@@ -66,6 +69,7 @@ impl Reviews {
             served_files: Arc::default(),
             files: Arc::default(),
             retired: Arc::default(),
+            discovery: Arc::default(),
         }
     }
 
@@ -266,6 +270,7 @@ impl AppState {
             Home::File | Home::DatabaseReview => {}
             Home::DataDir(dir) => {
                 // Files replaced since the last look are noticed, their old handles closed.
+                let _one_at_a_time = self.reviews.discovery.lock().await;
                 let _ = self.reviews.all();
                 self.reviews.close_retired().await;
                 let files = match review_files(dir) {
