@@ -1339,12 +1339,25 @@ pub fn needed_columns(measure: Measure, reported: Reported) -> Vec<&'static str>
     }
 }
 
-/// Every name `sift meta` reads a needed column under (`needed_columns` gives the first).
+/// The columns a group of a continuous outcome may give instead of its mean and SD (its
+/// median with the quartiles and/or the range), for `measure`; none for other measures.
+pub fn median_columns(measure: Measure) -> Vec<&'static str> {
+    if !measure.is_continuous() {
+        return Vec::new();
+    }
+    [MEDIAN1, Q1_1, Q3_1, MIN1, MAX1, MEDIAN2, Q1_2, Q3_2, MIN2, MAX2].map(|names| names[0]).to_vec()
+}
+
+/// Every name `sift meta` reads a needed column under (`needed_columns` and `median_columns`
+/// give the first).
 pub fn column_names(need: &str) -> &'static [&'static str] {
-    [EVENTS1, TOTAL1, EVENTS2, TOTAL2, MEAN1, SD1, N1, MEAN2, SD2, N2, ESTIMATE, LOWER, UPPER, SE, YI, VI]
-        .into_iter()
-        .find(|names| names[0] == need)
-        .unwrap_or(&[])
+    [
+        EVENTS1, TOTAL1, EVENTS2, TOTAL2, MEAN1, SD1, N1, MEAN2, SD2, N2, ESTIMATE, LOWER, UPPER, SE, YI, VI,
+        MEDIAN1, Q1_1, Q3_1, MIN1, MAX1, MEDIAN2, Q1_2, Q3_2, MIN2, MAX2,
+    ]
+    .into_iter()
+    .find(|names| names[0] == need)
+    .unwrap_or(&[])
 }
 
 /// `study`, then each field's columns under its key (a pair as `KEY1`, `KEY2`; a group none).
@@ -1840,6 +1853,10 @@ mod tests {
             }
         }
         assert!(column_names("total1").contains(&"n1"));
+        for column in median_columns(Measure::MeanDifference) {
+            assert_eq!(column_names(column).first(), Some(&column));
+        }
+        assert!(column_names("lq1").contains(&"q1_1") && median_columns(Measure::RiskRatio).is_empty());
     }
 
     proptest! {

@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
-use sift_service::meta::{Measure, Reported, column_names, needed_columns};
+use sift_service::meta::{Measure, Reported, column_names, median_columns, needed_columns};
 use sift_service::{Permission, Service};
 
 use crate::auth::{Auth, authorized};
@@ -35,6 +35,9 @@ pub struct Chosen {
     pub reported: &'static str,
     /// (needed column, the form column chosen for it).
     pub needs: Vec<(&'static str, String)>,
+    /// For a continuous outcome, the columns a group reported by its median gives instead of
+    /// its mean and SD: (column, the form column chosen for it, possibly none).
+    pub medians: Vec<(&'static str, String)>,
     pub columns: Vec<String>,
     pub streams: Vec<String>,
     /// The values sent, when the page comes back refused.
@@ -89,17 +92,15 @@ pub async fn builder(
             let measure: Measure = measure.parse().map_err(WebError::BadRequest)?;
             let columns = service.form_table_columns(form).await?;
             let (reported, reported_code) = reported_of(reported);
-            let needs = needed_columns(measure, reported)
-                .into_iter()
-                .map(|need| {
-                    let sent = sent.iter().find(|(k, _)| *k == format!("col.{need}")).map(|(_, v)| v.clone());
-                    // A column the reader would take anyway: the same name, or another it reads.
-                    let names = column_names(need);
-                    let same =
-                        columns.iter().find(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n))).cloned();
-                    (need, sent.or(same).unwrap_or_default())
-                })
-                .collect();
+            let chosen = |need: &'static str| {
+                let sent = sent.iter().find(|(k, _)| *k == format!("col.{need}")).map(|(_, v)| v.clone());
+                // A column the reader would take anyway: the same name, or another it reads.
+                let names = column_names(need);
+                let same = columns.iter().find(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n))).cloned();
+                (need, sent.or(same).unwrap_or_default())
+            };
+            let needs = needed_columns(measure, reported).into_iter().map(chosen).collect();
+            let medians = median_columns(measure).into_iter().map(chosen).collect();
             Some(Chosen {
                 form: form.to_string(),
                 measure: measure.code(),
@@ -108,6 +109,7 @@ pub async fn builder(
                 reported_by_studies: !measure.is_binary() && !measure.is_continuous(),
                 reported: reported_code,
                 needs,
+                medians,
                 columns,
                 streams: service.streams().await?.into_iter().map(|s| s.name).collect(),
                 sent,

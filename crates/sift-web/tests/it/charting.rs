@@ -536,6 +536,13 @@ async fn blinded_charters_never_see_each_other_and_resolvers_settle() {
         "{}",
         se.body
     );
+    assert!(!page.body.contains("name=\"col.median1\""), "medians are for means and SDs only");
+    let md = get(&f.app, "/r/alpha/reports?form=characteristics&measure=MD", As::Cookie(&f.root)).await;
+    assert!(
+        md.body.contains("Groups reported by their median") && md.body.contains("name=\"col.uq2\""),
+        "{}",
+        md.body
+    );
     let reviewer =
         get(&f.app, "/r/alpha/reports?form=characteristics&measure=difference", As::Cookie(&f.agon)).await;
     assert!(!reviewer.body.contains("Build an analysis"), "owners only");
