@@ -201,8 +201,24 @@ impl Store {
     }
 
     /// Closes every connection; on SQLite this also folds the WAL back into the file.
+    ///
+    /// sqlx's `Pool::close` can return while a connection is still being returned to the pool
+    /// (sqlx issue #3217), and the last connection to close is what folds the WAL in and
+    /// deletes it. So on SQLite the WAL is first folded in and emptied explicitly (after that
+    /// the file alone holds everything, whatever a late connection does), and the close then
+    /// waits, up to five seconds, until no connection is left.
     pub async fn close(self) {
+        if self.backend == Backend::Sqlite
+            && let Ok(mut conn) = self.pool.acquire().await
+        {
+            // Best effort: with a reader still active the WAL is folded in as far as it can be.
+            let _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await;
+        }
         self.pool.close().await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.pool.size() > 0 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
     }
 
     /// Checks the connection works (used by `sift doctor`-style commands and tests).
