@@ -7,6 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
+use sift_domain::charting::Form as ChartingForm;
 use sift_service::meta::{Measure, Reported, column_names, median_columns, needed_columns};
 use sift_service::{Permission, Service};
 
@@ -75,17 +76,19 @@ fn reported_of(value: Option<&str>) -> (Reported, &'static str) {
     }
 }
 
-/// The builder for the Reports page: forms and measures, and when `form` and `measure` name
-/// them, the second step (`reported`: how the studies give a ratio or difference).
+/// The builder for the Reports page: the review's `forms` and the measures, and when `form`
+/// and `measure` name them, the second step (`reported`: how the studies give a ratio or
+/// difference).
 pub async fn builder(
     service: &Service,
+    forms: &[ChartingForm],
     form: Option<&str>,
     measure: Option<&str>,
     reported: Option<&str>,
     sent: Vec<(String, String)>,
     error: String,
 ) -> WebResult<Builder> {
-    let forms: Vec<String> = service.forms().await?.into_iter().map(|f| f.name).collect();
+    let forms: Vec<String> = forms.iter().map(|f| f.name.clone()).collect();
     let measures = Measure::ALL.iter().map(|m| (m.code(), m.name())).collect();
     let chosen = match (form.filter(|f| !f.is_empty()), measure) {
         (Some(form), Some(measure)) => {

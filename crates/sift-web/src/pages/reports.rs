@@ -308,21 +308,19 @@ async fn show(state: &AppState, auth: &Auth, slug: &str, message: String, draft:
             }
         })
         .collect();
-    let builder = if is_owner {
+    // Owners' two builders, over the forms read once.
+    let (builder, table_builder) = if is_owner {
+        let forms = service.forms().await?;
         let (form, measure) = (draft.build_form.as_deref(), draft.build_measure.as_deref());
         let reported = draft.build_reported.as_deref();
-        Some(
-            super::builder::builder(&service, form, measure, reported, draft.build_sent, draft.build_error)
-                .await?,
+        let (sent, error) = (draft.build_sent, draft.build_error);
+        let start = draft.table_start.unwrap_or(Start::Nothing);
+        (
+            Some(super::builder::builder(&service, &forms, form, measure, reported, sent, error).await?),
+            Some(super::table_builder::table_builder(&service, &forms, start).await?),
         )
     } else {
-        None
-    };
-    let table_builder = if is_owner {
-        let start = draft.table_start.unwrap_or(Start::Nothing);
-        Some(super::table_builder::table_builder(&service, start).await?)
-    } else {
-        None
+        (None, None)
     };
     let page = ReportsPage {
         nav: Nav::review(auth, &service, &viewer, "reports"),

@@ -10,6 +10,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use sift_domain::charting::Form as ChartingForm;
 use sift_report::characteristics::{ColumnSpec, MarkSpec, TableSpec, TableSpecs};
 use sift_service::{Permission, Service, ServiceError};
 
@@ -100,9 +101,12 @@ pub enum Start {
     Refused(Vec<(String, String)>, String),
 }
 
-/// The table builder for the Reports page.
-pub async fn table_builder(service: &Service, start: Start) -> WebResult<TableBuilder> {
-    let forms = service.forms().await?;
+/// The table builder for the Reports page, over the review's `forms`.
+pub async fn table_builder(
+    service: &Service,
+    forms: &[ChartingForm],
+    start: Start,
+) -> WebResult<TableBuilder> {
     let names = forms.iter().map(|f| f.name.clone()).collect();
     let value = |sent: &[(String, String)], key: &str| {
         sent.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default()
@@ -123,7 +127,7 @@ pub async fn table_builder(service: &Service, start: Start) -> WebResult<TableBu
         }
         Start::Refused(sent, error) => (value(&sent, "form"), None, Some(sent), error),
     };
-    let Some(form) = forms.into_iter().find(|f| f.name == form_name) else {
+    let Some(form) = forms.iter().find(|f| f.name == form_name) else {
         return Err(ServiceError::NotFound {
             what: "charting form",
             key: form_name,
