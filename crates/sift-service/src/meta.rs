@@ -1900,11 +1900,15 @@ mod tests {
                         let last = analysis.cumulative.last().expect("a row per study");
                         prop_assert!((last.pooled.estimate - analysis.fit.pooled().estimate).abs() < 1e-9);
                     }
-                    // Refusals are sentences about the data, not failures of the code.
+                    // Refusals are sentences about the data, not failures of the code. ML and
+                    // REML can fail to converge on a few very unequal studies: metafor's Fisher
+                    // scoring refuses the same data (the saved case in proptest-regressions).
                     Err(e) => {
                         let message = e.to_string();
                         prop_assert!(
-                            message.contains("needs more studies") || message.contains("no study has an estimable effect"),
+                            message.contains("needs more studies")
+                                || message.contains("no study has an estimable effect")
+                                || message.contains("did not converge"),
                             "{message}"
                         );
                     }
